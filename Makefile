@@ -1,0 +1,63 @@
+# Two commands for readers: `make book` and `make test`. Both set up .venv on their own.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+# TensorFlow is quiet only with both variables set before it is imported.
+export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_ENABLE_ONEDNN_OPTS := 0
+export KERAS_BACKEND := tensorflow
+
+.PHONY: help venv book test execute export serve screenshots benchmark clean distclean
+
+help:
+	@echo "make book         build the HTML book into _build/html (warnings are errors)"
+	@echo "make test         run every test: nbval over all notebooks + unit tests"
+	@echo "make execute      re-export the package, then re-execute every notebook in place (authors)"
+	@echo "make export       regenerate cnn_attention/ from the notebooks' '#| export' cells"
+	@echo "make serve        serve _build/html on http://localhost:$(PORT)"
+	@echo "make screenshots  headless-Chromium screenshots of the built book into screenshots/"
+	@echo "make benchmark    CPU latency of our modules against the seeds' code"
+	@echo "make clean        remove build outputs; 'make distclean' also removes .venv"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "Python >= 3.10 is required (3.11 recommended)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	@echo "Open _build/html/index.html in a browser, or run 'make serve'."
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Export first: a chapter imports the package its own earlier chapters (and export cells) generate.
+execute: $(STAMP)
+	$(BIN)/python tools/export_package.py
+	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
+
+export: $(STAMP)
+	$(BIN)/python tools/export_package.py
+
+serve: book
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+screenshots: book
+	PYTHON=$(BIN)/python PORT=$(PORT) bash tools/screenshots.sh
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/channel_attention_speed.py
+
+clean:
+	rm -rf _build screenshots .pytest_cache .hypothesis
+	find . -name __pycache__ -not -path './$(VENV)/*' -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,31 @@
+"""Test-wide set-up: a quiet, deterministic environment; nbval ignores stderr; notebook timings."""
+import os
+import time
+from collections import defaultdict
+
+# TensorFlow is quiet only with both variables set before it is imported; the nbval kernels inherit them.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+_notebook_seconds: dict[str, float] = defaultdict(float)
+
+
+def pytest_collectstart(collector):
+    """Leave stderr (framework warnings, progress noise) out of nbval's comparison."""
+    if collector.fspath and collector.fspath.ext == ".ipynb":
+        collector.skip_compare += ("stderr",)
+
+
+def pytest_runtest_logreport(report):
+    """Add up cell durations per notebook (runs on the xdist controller too)."""
+    path = report.nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb"):
+        _notebook_seconds[path] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _notebook_seconds:
+        terminalreporter.section("notebook run times (sum of cell durations, kernel start excluded)")
+        for path, seconds in sorted(_notebook_seconds.items()):
+            terminalreporter.write_line(f"{seconds:7.1f} s  {path}")

@@ -1,0 +1,38 @@
+"""Re-execute notebooks in place, top to bottom in a fresh kernel, the way nbval will replay them.
+
+    python tools/execute_notebooks.py notebooks/02_squeeze_excitation.ipynb [...]
+
+Cells tagged ``raises-exception`` may fail (they demonstrate an error); any other error stops the run.
+Per-cell timing metadata is not recorded, so a re-run only changes what the code prints.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+# Same environment as the tests (tests/conftest.py): set before any kernel starts.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import nbformat  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+
+
+def execute(path: Path) -> float:
+    notebook = nbformat.read(path, as_version=4)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    started = time.perf_counter()
+    NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=False,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    seconds = time.perf_counter() - started
+    notebook.metadata.pop("widgets", None)
+    nbformat.write(notebook, path)
+    return seconds
+
+
+if __name__ == "__main__":
+    for name in sys.argv[1:]:
+        print(f"{name}: executed in {execute(Path(name)):.1f} s", flush=True)
