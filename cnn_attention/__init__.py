@@ -3,7 +3,7 @@
 The code is generated from the book's notebooks (see tools/export_package.py):
 
 - ``cnn_attention.utils``  framework-free helpers: seeding, shape checks, parameter counts, weight porting
-- ``cnn_attention.sizes``  framework-free size rules shared by both implementations (hidden widths, ECA kernel)
+- ``cnn_attention.arguments``  framework-free argument checks and size rules both implementations share
 - ``cnn_attention.torch``  PyTorch modules (imports torch only)
 - ``cnn_attention.keras``  Keras 3 layers (imports keras only; any backend)
 

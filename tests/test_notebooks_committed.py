@@ -84,7 +84,7 @@ def test_package_is_in_sync_with_the_notebooks():
 
 
 def test_importing_one_framework_never_imports_the_other():
-    probe = ("import sys, cnn_attention.utils, cnn_attention.sizes, cnn_attention.{0}; "
+    probe = ("import sys, cnn_attention.utils, cnn_attention.arguments, cnn_attention.{0}; "
              "print(sorted(m for m in ('torch', 'keras', 'tensorflow') if m in sys.modules))")
     seen = {}
     for framework in ("torch", "keras"):
