@@ -1,5 +1,6 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb, notebooks/03_efficient_channel_attention.ipynb by tools/export_package.py — do not edit.
-# Change the notebook's '#| export' cells instead, then run `make export`.
+# This file was generated from notebooks/02_squeeze_excitation.ipynb
+#   and notebooks/03_efficient_channel_attention.ipynb — do not edit.
+# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
 
 # Activation and gate names understood by both the PyTorch and the Keras modules.
 ACTIVATIONS = ("relu", "silu", "swish", "hard_swish")  # swish is silu (EfficientNet calls it Swish)
@@ -38,8 +39,9 @@ import math
 def eca_kernel_size(channels: int, gamma: float = 2, beta: float = 1) -> int:
     """ECA's adaptive kernel size k = psi(C) = |log2(C) / gamma + beta / gamma|_odd.
 
-    Computed as the official code does: truncate t = (log2(C) + beta) / gamma to an integer, then turn an
-    even result into the next odd number (so k = 3 for C = 64, k = 5 for C = 256 and 512, k = 7 for C = 2048).
+    Computed as seed 001 and the common implementations do: truncate t = (log2(C) + beta) / gamma to an
+    integer, then turn an even result into the next odd number (k = 3 for C = 64, 5 for C = 256 and 512,
+    7 for C = 2048).
     """
     check_positive_int("channels", channels)
     if gamma <= 0:
@@ -60,4 +62,12 @@ def eca_kernel_size_or_default(channels: int, kernel_size: int | None, gamma: fl
     return kernel_size
 
 
-__all__ = ['ACTIVATIONS', 'GATES', 'check_positive_int', 'check_choice', 'se_hidden_channels', 'eca_kernel_size', 'eca_kernel_size_or_default']
+__all__ = [
+    'ACTIVATIONS',
+    'GATES',
+    'check_positive_int',
+    'check_choice',
+    'se_hidden_channels',
+    'eca_kernel_size',
+    'eca_kernel_size_or_default',
+]

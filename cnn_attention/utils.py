@@ -1,5 +1,5 @@
-# This file was generated from notebooks/01_tensor_shapes.ipynb by tools/export_package.py — do not edit.
-# Change the notebook's '#| export' cells instead, then run `make export`.
+# This file was generated from notebooks/01_tensor_shapes.ipynb — do not edit.
+# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
 
 import random
 import sys
@@ -129,4 +129,16 @@ def port_weights(torch_module, keras_layer) -> list:
     return [(name, variable.path, tuple(variable.shape)) for (name, _), variable in zip(sources, targets)]
 
 
-__all__ = ['seed_everything', 'check_shape', 'check_feature_map', 'count_parameters', 'to_numpy', 'to_channels_last', 'to_channels_first', 'max_abs_diff', 'TORCH_TO_KERAS_AXES', 'torch_weight_to_keras', 'port_weights']
+__all__ = [
+    'seed_everything',
+    'check_shape',
+    'check_feature_map',
+    'count_parameters',
+    'to_numpy',
+    'to_channels_last',
+    'to_channels_first',
+    'max_abs_diff',
+    'TORCH_TO_KERAS_AXES',
+    'torch_weight_to_keras',
+    'port_weights',
+]

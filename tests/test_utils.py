@@ -128,9 +128,10 @@ def test_exporter_routes_cells_by_directive_and_names_every_source(tmp_path):
              for path, text in exporter.render_modules([first, second]).items()}
     assert set(files) == {"cnn_attention/torch/se.py", "cnn_attention/torch/__init__.py", "cnn_attention/helpers.py"}
     helpers = files["cnn_attention/helpers.py"]
-    assert "generated from notebooks/01_a.ipynb, notebooks/02_b.ipynb" in helpers and "do not edit" in helpers
+    assert helpers.startswith("# This file was generated from notebooks/01_a.ipynb\n#   and notebooks/02_b.ipynb"
+                              " — do not edit.")
     assert "VALUE = 1" in helpers and "def helper" in helpers and "not exported" not in helpers
-    assert helpers.rstrip().endswith("__all__ = ['VALUE', 'helper']")
+    assert helpers.endswith("__all__ = [\n    'VALUE',\n    'helper',\n]\n")
     assert "from .se import SEModule" in files["cnn_attention/torch/__init__.py"]
 
 

@@ -61,8 +61,14 @@ def public_names(source: str) -> list[str]:
 
 
 def header(sources: list[str]) -> str:
-    return (f"# This file was {MARKER}{', notebooks/'.join(sources)} by tools/export_package.py"
-            " — do not edit.\n# Change the notebook's '#| export' cells instead, then run `make export`.\n")
+    origin = "\n#   and ".join(f"notebooks/{name}" for name in sources).removeprefix("notebooks/")
+    return (f"# This file was {MARKER}{origin} — do not edit.\n"
+            "# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).\n")
+
+
+def format_all(names: list[str]) -> str:
+    """`__all__`, one name per line so that diffs stay readable."""
+    return "__all__ = [\n" + "".join(f"    {name!r},\n" for name in names) + "]\n"
 
 
 def render_modules(notebooks: list[Path]) -> dict[Path, str]:
@@ -80,7 +86,7 @@ def render_modules(notebooks: list[Path]) -> dict[Path, str]:
     for module in sorted(chunks):
         body = "\n\n\n".join(chunks[module])
         names = public_names(body)
-        text = f"{header(sources[module])}\n{body}\n\n\n__all__ = {names!r}\n"
+        text = f"{header(sources[module])}\n{body}\n\n\n{format_all(names)}"
         parts = module.split(".")
         files[ROOT / PACKAGE / Path(*parts[:-1]) / f"{parts[-1]}.py"] = text
         parent = ".".join(parts[:-1])

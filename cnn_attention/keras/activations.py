@@ -1,5 +1,5 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb by tools/export_package.py — do not edit.
-# Change the notebook's '#| export' cells instead, then run `make export`.
+# This file was generated from notebooks/02_squeeze_excitation.ipynb — do not edit.
+# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
 
 import keras
 
@@ -20,4 +20,7 @@ def get_gate(name: str):
     return keras.activations.get(_KERAS_NAMES[check_choice("gate", name, GATES)])
 
 
-__all__ = ['get_activation', 'get_gate']
+__all__ = [
+    'get_activation',
+    'get_gate',
+]

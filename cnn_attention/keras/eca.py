@@ -1,5 +1,5 @@
-# This file was generated from notebooks/03_efficient_channel_attention.ipynb by tools/export_package.py — do not edit.
-# Change the notebook's '#| export' cells instead, then run `make export`.
+# This file was generated from notebooks/03_efficient_channel_attention.ipynb — do not edit.
+# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
 
 import keras
 from keras import layers, ops
@@ -37,4 +37,6 @@ class ECAModule(layers.Layer):
                 "gamma": self.gamma, "beta": self.beta, "gate": self.gate}
 
 
-__all__ = ['ECAModule']
+__all__ = [
+    'ECAModule',
+]

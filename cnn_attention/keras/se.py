@@ -1,5 +1,5 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb by tools/export_package.py — do not edit.
-# Change the notebook's '#| export' cells instead, then run `make export`.
+# This file was generated from notebooks/02_squeeze_excitation.ipynb — do not edit.
+# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
 
 import keras
 from keras import layers, ops
@@ -40,4 +40,6 @@ class SEModule(layers.Layer):
                 "activation": self.activation, "gate": self.gate}
 
 
-__all__ = ['SEModule']
+__all__ = [
+    'SEModule',
+]

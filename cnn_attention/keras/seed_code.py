@@ -1,5 +1,6 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb, notebooks/03_efficient_channel_attention.ipynb by tools/export_package.py — do not edit.
-# Change the notebook's '#| export' cells instead, then run `make export`.
+# This file was generated from notebooks/02_squeeze_excitation.ipynb
+#   and notebooks/03_efficient_channel_attention.ipynb — do not edit.
+# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
 
 # Seed 001's Keras functions with the one change Keras 3 forces: tf.nn.relu / tf.nn.sigmoid on symbolic
 # tensors raise "A KerasTensor cannot be used as input to a TensorFlow function", so they become
@@ -42,4 +43,7 @@ def eca_block(inputs, b=1, gama=2):
     return outputs
 
 
-__all__ = ['se_block', 'eca_block']
+__all__ = [
+    'se_block',
+    'eca_block',
+]

@@ -1,5 +1,6 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb, notebooks/03_efficient_channel_attention.ipynb by tools/export_package.py — do not edit.
-# Change the notebook's '#| export' cells instead, then run `make export`.
+# This file was generated from notebooks/02_squeeze_excitation.ipynb
+#   and notebooks/03_efficient_channel_attention.ipynb — do not edit.
+# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
 
 """cnn_attention.torch: the modules of the book, one import away."""
 

@@ -1,5 +1,5 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb by tools/export_package.py — do not edit.
-# Change the notebook's '#| export' cells instead, then run `make export`.
+# This file was generated from notebooks/02_squeeze_excitation.ipynb — do not edit.
+# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
 
 from torch import nn
 
@@ -19,4 +19,7 @@ def make_gate(name: str) -> nn.Module:
     return _TORCH_LAYERS[check_choice("gate", name, GATES)]()
 
 
-__all__ = ['make_activation', 'make_gate']
+__all__ = [
+    'make_activation',
+    'make_gate',
+]

@@ -1,5 +1,5 @@
-# This file was generated from notebooks/03_efficient_channel_attention.ipynb by tools/export_package.py — do not edit.
-# Change the notebook's '#| export' cells instead, then run `make export`.
+# This file was generated from notebooks/03_efficient_channel_attention.ipynb — do not edit.
+# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
 
 import torch
 from torch import nn
@@ -38,4 +38,6 @@ class ECAModule(nn.Module):
         return x * s                           # broadcast over H, W -> (N, C, H, W)
 
 
-__all__ = ['ECAModule']
+__all__ = [
+    'ECAModule',
+]

@@ -1,5 +1,5 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb by tools/export_package.py — do not edit.
-# Change the notebook's '#| export' cells instead, then run `make export`.
+# This file was generated from notebooks/02_squeeze_excitation.ipynb — do not edit.
+# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
 
 from collections.abc import Callable
 
@@ -58,4 +58,7 @@ def resnet50(num_classes: int = 1000, attention: Callable[[int], nn.Module] | No
     return nn.Sequential(*layers)
 
 
-__all__ = ['Bottleneck', 'resnet50']
+__all__ = [
+    'Bottleneck',
+    'resnet50',
+]

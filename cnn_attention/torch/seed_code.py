@@ -1,5 +1,5 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb by tools/export_package.py — do not edit.
-# Change the notebook's '#| export' cells instead, then run `make export`.
+# This file was generated from notebooks/02_squeeze_excitation.ipynb — do not edit.
+# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
 
 # The seeds' original PyTorch code, kept verbatim (formatting aside) so the book and the benchmarks can run it.
 import torch
@@ -45,4 +45,7 @@ class ChannelAttention(nn.Module):
         return self.sigmoid(out)
 
 
-__all__ = ['SELayer', 'ChannelAttention']
+__all__ = [
+    'SELayer',
+    'ChannelAttention',
+]
