@@ -30,17 +30,19 @@ from cnn_attention.torch.seed_code import SELayer  # noqa: E402
 from cnn_attention.utils import max_abs_diff, seed_everything, to_channels_last  # noqa: E402
 
 
-def median_ms(function, x, repeats: int, synchronize=lambda: None) -> float:
-    for _ in range(max(3, repeats // 10)):  # warm-up: allocator, kernels, lazy init
-        function(x)
-    synchronize()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function(x)
-        synchronize()
-        times.append(time.perf_counter() - started)
-    return 1000 * statistics.median(times)
+def interleaved_medians(ours, seeds, x, repeats: int, synchronize=lambda: None) -> tuple[float, float]:
+    """Median milliseconds of each callable, timed in alternation so that drifts in machine load hit both alike."""
+    for _ in range(max(3, repeats // 10)):  # warm-up: allocator, kernels, lazy initialisation
+        ours(x), seeds(x)
+    times = {ours: [], seeds: []}
+    for round_ in range(repeats):
+        for function in ((ours, seeds) if round_ % 2 else (seeds, ours)):
+            synchronize()
+            started = time.perf_counter()
+            function(x)
+            synchronize()
+            times[function].append(time.perf_counter() - started)
+    return 1000 * statistics.median(times[ours]), 1000 * statistics.median(times[seeds])
 
 
 def torch_pairs(channels: int, reduction: int):
@@ -75,7 +77,7 @@ def main() -> None:
     parser.add_argument("--channels", type=int, default=256)
     parser.add_argument("--size", type=int, default=56)
     parser.add_argument("--reduction", type=int, default=16)
-    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--device", default="cpu", help="device for the PyTorch rows (cpu, cuda)")
     args = parser.parse_args()
 
@@ -97,8 +99,7 @@ def main() -> None:
             difference = max_abs_diff(ours(inputs), seeds(inputs))
             if difference > 1e-5:
                 raise SystemExit(f"{name}: the two do not compute the same function (max diff {difference:.2e})")
-            ours_ms = median_ms(ours, inputs, args.repeats, synchronize)
-            seed_ms = median_ms(seeds, inputs, args.repeats, synchronize)
+            ours_ms, seed_ms = interleaved_medians(ours, seeds, inputs, args.repeats, synchronize)
             print(f"{name:72} {ours_ms:9.3f} {seed_ms:9.3f} {seed_ms / ours_ms:10.2f}")
 
 

@@ -8,9 +8,12 @@ GATES = ("sigmoid", "hard_sigmoid")
 
 
 def check_positive_int(name: str, value) -> int:
-    """Return `value` if it is a positive integer (not a bool), else raise ValueError naming the argument."""
+    """Return `value` if it is a positive Python int (not a bool), else raise ValueError naming the argument.
+
+    NumPy integers are refused too: they would end up in Keras configs, which must be plain JSON.
+    """
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ValueError(f"{name} must be a positive integer (a Python int), got {value!r}")
     return value
 
 
@@ -23,10 +26,10 @@ def check_choice(name: str, value, allowed) -> str:
 
 def se_hidden_channels(channels: int, reduction: int = 16, hidden_channels: int | None = None) -> int:
     """Width of the SE bottleneck: `hidden_channels` if given, else channels // reduction, never zero."""
-    check_positive_int("channels", channels)
+    channels = check_positive_int("channels", channels)
+    reduction = check_positive_int("reduction", reduction)
     if hidden_channels is not None:
         return check_positive_int("hidden_channels", hidden_channels)
-    check_positive_int("reduction", reduction)
     if channels // reduction == 0:
         raise ValueError(f"reduction={reduction} leaves channels // reduction = {channels} // {reduction} = 0 "
                          f"hidden units; use reduction <= {channels} or pass hidden_channels explicitly")

@@ -153,9 +153,9 @@ FRAMEWORKS = {"torch": torch_modules, "keras": keras_modules}
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 @pytest.mark.parametrize("class_name", ["SEModule", "ECAModule"])
-@pytest.mark.parametrize("channels", [0, -8, 8.0, True])
+@pytest.mark.parametrize("channels", [0, -8, 8.0, True, np.int64(8)])
 def test_channels_must_be_a_positive_integer(framework, class_name, channels):
-    with pytest.raises(ValueError, match=r"channels must be a positive integer, got"):
+    with pytest.raises(ValueError, match=r"channels must be a positive integer \(a Python int\), got"):
         getattr(FRAMEWORKS[framework], class_name)(channels)
 
 
@@ -169,7 +169,8 @@ def test_reduction_that_leaves_no_hidden_units_is_refused(framework):
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 @pytest.mark.parametrize("argument", [{"reduction": 0}, {"hidden_channels": 0}])
 def test_reduction_and_hidden_width_must_be_positive(framework, argument):
-    with pytest.raises(ValueError, match=rf"{next(iter(argument))} must be a positive integer, got 0"):
+    name = next(iter(argument))
+    with pytest.raises(ValueError, match=rf"{name} must be a positive integer \(a Python int\), got 0"):
         FRAMEWORKS[framework].SEModule(8, **argument)
 
 
