@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
@@ -27,22 +24,7 @@ import cnn_attention.keras as keras_modules  # noqa: E402
 import cnn_attention.torch as torch_modules  # noqa: E402
 from cnn_attention.keras.seed_code import eca_block, se_block  # noqa: E402
 from cnn_attention.torch.seed_code import SELayer  # noqa: E402
-from cnn_attention.utils import max_abs_diff, seed_everything, to_channels_last  # noqa: E402
-
-
-def interleaved_medians(ours, seeds, x, repeats: int, synchronize=lambda: None) -> tuple[float, float]:
-    """Median milliseconds of each callable, timed in alternation so that drifts in machine load hit both alike."""
-    for _ in range(max(3, repeats // 10)):  # warm-up: allocator, kernels, lazy initialisation
-        ours(x), seeds(x)
-    times = {ours: [], seeds: []}
-    for round_ in range(repeats):
-        for function in ((ours, seeds) if round_ % 2 else (seeds, ours)):
-            synchronize()
-            started = time.perf_counter()
-            function(x)
-            synchronize()
-            times[function].append(time.perf_counter() - started)
-    return 1000 * statistics.median(times[ours]), 1000 * statistics.median(times[seeds])
+from cnn_attention.utils import max_abs_diff, median_milliseconds, seed_everything, to_channels_last  # noqa: E402
 
 
 def torch_pairs(channels: int, reduction: int):
@@ -99,10 +81,11 @@ def main() -> None:
             difference = max_abs_diff(ours(inputs), seeds(inputs))
             if difference > 1e-5:
                 raise SystemExit(f"{name}: the two do not compute the same function (max diff {difference:.2e})")
-            ours_ms, seed_ms = interleaved_medians(ours, seeds, inputs, args.repeats, synchronize)
+            ours_ms, seed_ms = median_milliseconds(lambda: (ours(inputs), synchronize()),
+                                                   lambda: (seeds(inputs), synchronize()),
+                                                   repeats=args.repeats, warmup=max(3, args.repeats // 10))
             print(f"{name:72} {ours_ms:9.3f} {seed_ms:9.3f} {seed_ms / ours_ms:10.2f}")
 
 
 if __name__ == "__main__":
-    np.set_printoptions(precision=3)
     main()

@@ -129,6 +129,28 @@ def port_weights(torch_module, keras_layer) -> list:
     return [(name, variable.path, tuple(variable.shape)) for (name, _), variable in zip(sources, targets)]
 
 
+import statistics
+import time
+
+
+def median_milliseconds(*functions, repeats: int = 30, warmup: int = 3) -> list:
+    """Median wall time in ms of each zero-argument callable, timed in alternation (order reversed every round).
+
+    For GPU work, make each callable synchronize before it returns.
+    """
+    for _ in range(warmup):  # first calls allocate memory and pick kernels
+        for function in functions:
+            function()
+    times = [[] for _ in functions]
+    for round_number in range(repeats):
+        order = range(len(functions)) if round_number % 2 == 0 else reversed(range(len(functions)))
+        for index in order:
+            started = time.perf_counter()
+            functions[index]()
+            times[index].append(time.perf_counter() - started)
+    return [1000 * statistics.median(samples) for samples in times]
+
+
 __all__ = [
     'seed_everything',
     'check_shape',
@@ -141,4 +163,5 @@ __all__ = [
     'TORCH_TO_KERAS_AXES',
     'torch_weight_to_keras',
     'port_weights',
+    'median_milliseconds',
 ]
