@@ -137,3 +137,9 @@ def test_exporter_routes_cells_by_directive_and_names_every_source(tmp_path):
 
 def test_exporter_check_mode_passes_on_the_committed_package():
     assert load_exporter().main(["--check"]) == 0
+
+
+def test_exporter_refuses_a_directive_it_cannot_route(tmp_path):
+    notebook = write_notebook(tmp_path / "01_a.ipynb", "#| export torch.layers.se\nVALUE = 1")
+    with pytest.raises(ValueError, match=r"01_a.ipynb: bad directive '#\| export torch.layers.se'"):
+        load_exporter().render_modules([notebook])

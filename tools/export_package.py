@@ -27,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "cnn_attention"
 NOTEBOOKS = ROOT / "notebooks"
-DIRECTIVE = re.compile(r"^#\|\s*export\s+(?P<module>[A-Za-z_][\w.]*)\s*$")
+# `utils` or `torch.se`: a top-level module or one inside a subpackage (one level is all the book needs).
+DIRECTIVE = re.compile(r"^#\|\s*export\s+(?P<module>[A-Za-z_]\w*(\.[A-Za-z_]\w*)?)\s*$")
 MARKER = "generated from notebooks/"  # how we recognise (and may delete) a generated file
 # Modules kept importable but not re-exported: the seeds' original code, quoted for comparison.
 NOT_REEXPORTED = {"seed_code"}
@@ -42,6 +43,9 @@ def export_cells(notebook: Path) -> list[tuple[str, str]]:
             continue
         lines = "".join(cell["source"]).splitlines()
         match = DIRECTIVE.match(lines[0]) if lines else None
+        if lines and not match and re.match(r"^#\|\s*export\b", lines[0]):
+            raise ValueError(f"{notebook.name}: bad directive {lines[0]!r}; write '#| export utils' or "
+                             "'#| export torch.se' (at most one subpackage level)")
         if match:
             exported.append((match["module"], "\n".join(lines[1:]).strip("\n")))
     return exported
@@ -92,12 +96,10 @@ def render_modules(notebooks: list[Path]) -> dict[Path, str]:
         parent = ".".join(parts[:-1])
         if parent:
             subpackages[parent].append(module)
-            for depth in range(1, len(parts) - 1):  # intermediate folders need an __init__ too
-                subpackages.setdefault(".".join(parts[:depth]), [])
 
     for parent, modules in sorted(subpackages.items()):
         notebooks_of = sorted({name for module in modules for name in sources[module]})
-        lines = [header(notebooks_of or ["*"]), f'"""{PACKAGE}.{parent}: the modules of the book, one import away."""\n']
+        lines = [header(notebooks_of), f'"""{PACKAGE}.{parent}: the modules of the book, one import away."""\n']
         for module in modules:
             if module.rsplit(".", 1)[-1] in NOT_REEXPORTED:
                 continue
