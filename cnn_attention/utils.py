@@ -17,14 +17,18 @@ def seed_everything(seed: int = 0) -> None:
     if "torch" in sys.modules:
         sys.modules["torch"].manual_seed(seed)
     if "keras" in sys.modules:
-        sys.modules["keras"].utils.set_random_seed(seed)  # Python, NumPy and the Keras backend
+        sys.modules["keras"].utils.set_random_seed(
+            seed
+        )  # Python, NumPy and the Keras backend
 
 
 def check_shape(tensor, expected) -> tuple:
     """Return `tensor`'s shape as a tuple after checking it against `expected` (None matches any size)."""
     shape = tuple(None if size is None else int(size) for size in tensor.shape)
     expected = tuple(expected)
-    if len(shape) != len(expected) or any(e is not None and e != s for e, s in zip(expected, shape)):
+    if len(shape) != len(expected) or any(
+        e is not None and e != s for e, s in zip(expected, shape)
+    ):
         raise ValueError(f"expected shape {expected}, got {shape}")
     return shape
 
@@ -37,11 +41,15 @@ def check_feature_map(x, channels: int, channels_last: bool, layer: str) -> None
     shape = tuple(getattr(x, "shape", x))
     layout = "(N, H, W, C)" if channels_last else "(N, C, H, W)"
     if len(shape) != 4:
-        raise ValueError(f"{layer} expects a 4-D feature map {layout}; got {len(shape)}-D input of shape {shape}")
+        raise ValueError(
+            f"{layer} expects a 4-D feature map {layout}; got {len(shape)}-D input of shape {shape}"
+        )
     found = shape[3] if channels_last else shape[1]
     if found is not None and int(found) != channels:
-        raise ValueError(f"{layer} was built for {channels} channels but got {int(found)} "
-                         f"(input shape {shape}, layout {layout})")
+        raise ValueError(
+            f"{layer} was built for {channels} channels but got {int(found)} "
+            f"(input shape {shape}, layout {layout})"
+        )
 
 
 def count_parameters(model) -> int:
@@ -53,12 +61,16 @@ def count_parameters(model) -> int:
         return sum(p.numel() for p in model.parameters() if p.requires_grad)
     if hasattr(model, "trainable_weights"):  # Keras
         return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    raise ValueError(f"count_parameters expects a torch.nn.Module or a Keras layer, got {type(model).__name__}")
+    raise ValueError(
+        f"count_parameters expects a torch.nn.Module or a Keras layer, got {type(model).__name__}"
+    )
 
 
 def to_numpy(tensor) -> np.ndarray:
     """A NumPy array from a torch tensor (on any device), a TensorFlow/Keras tensor or anything array-like."""
-    if hasattr(tensor, "detach"):  # torch.Tensor, also what Keras returns on its torch backend
+    if hasattr(
+        tensor, "detach"
+    ):  # torch.Tensor, also what Keras returns on its torch backend
         return tensor.detach().cpu().numpy()
     return np.asarray(tensor)
 
@@ -78,15 +90,17 @@ def max_abs_diff(a, b) -> float:
     a, b = to_numpy(a), to_numpy(b)
     if a.shape != b.shape:
         raise ValueError(f"cannot compare arrays of shapes {a.shape} and {b.shape}")
-    return float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0.0))
+    return float(
+        np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0.0)
+    )
 
 
 # PyTorch stores weights as (out, in, *kernel); Keras as (*kernel, in, out). One permutation per rank.
 TORCH_TO_KERAS_AXES = {
-    1: (0,),            # bias, BatchNorm vectors: unchanged
-    2: (1, 0),          # nn.Linear (out, in)            -> Dense (in, out)
-    3: (2, 1, 0),       # nn.Conv1d (out, in, k)         -> Conv1D (k, in, out)
-    4: (2, 3, 1, 0),    # nn.Conv2d (out, in, kh, kw)    -> Conv2D (kh, kw, in, out)
+    1: (0,),  # bias, BatchNorm vectors: unchanged
+    2: (1, 0),  # nn.Linear (out, in)            -> Dense (in, out)
+    3: (2, 1, 0),  # nn.Conv1d (out, in, k)         -> Conv1D (k, in, out)
+    4: (2, 3, 1, 0),  # nn.Conv2d (out, in, kh, kw)    -> Conv2D (kh, kw, in, out)
 }
 
 
@@ -108,7 +122,9 @@ def torch_weight_to_keras(weight, keras_shape) -> np.ndarray:
     for candidate in candidates:
         if candidate.shape == keras_shape:
             return np.ascontiguousarray(candidate)
-    raise ValueError(f"no layout rule turns a PyTorch weight of shape {array.shape} into Keras shape {keras_shape}")
+    raise ValueError(
+        f"no layout rule turns a PyTorch weight of shape {array.shape} into Keras shape {keras_shape}"
+    )
 
 
 def port_weights(torch_module, keras_layer) -> list:
@@ -117,16 +133,31 @@ def port_weights(torch_module, keras_layer) -> list:
     Both must create their weights in the same order (PyTorch's state_dict order, Keras's `weights` order).
     BatchNorm's `num_batches_tracked` counter has no Keras counterpart and is skipped.
     """
-    sources = [(name, tensor) for name, tensor in torch_module.state_dict().items()
-               if not name.endswith("num_batches_tracked")]
+    sources = [
+        (name, tensor)
+        for name, tensor in torch_module.state_dict().items()
+        if not name.endswith("num_batches_tracked")
+    ]
     targets = list(keras_layer.weights)
     if len(sources) != len(targets):
-        hint = " (the Keras layer is not built yet: call it on an input first)" if not targets else ""
-        raise ValueError(f"PyTorch has {len(sources)} tensors {[name for name, _ in sources]} but Keras has "
-                         f"{len(targets)} weights {[w.path for w in targets]}{hint}")
-    values = [torch_weight_to_keras(tensor, variable.shape) for (_, tensor), variable in zip(sources, targets)]
+        hint = (
+            " (the Keras layer is not built yet: call it on an input first)"
+            if not targets
+            else ""
+        )
+        raise ValueError(
+            f"PyTorch has {len(sources)} tensors {[name for name, _ in sources]} but Keras has "
+            f"{len(targets)} weights {[w.path for w in targets]}{hint}"
+        )
+    values = [
+        torch_weight_to_keras(tensor, variable.shape)
+        for (_, tensor), variable in zip(sources, targets)
+    ]
     keras_layer.set_weights(values)
-    return [(name, variable.path, tuple(variable.shape)) for (name, _), variable in zip(sources, targets)]
+    return [
+        (name, variable.path, tuple(variable.shape))
+        for (name, _), variable in zip(sources, targets)
+    ]
 
 
 import statistics
@@ -143,7 +174,11 @@ def median_milliseconds(*functions, repeats: int = 30, warmup: int = 3) -> list:
             function()
     times = [[] for _ in functions]
     for round_number in range(repeats):
-        order = range(len(functions)) if round_number % 2 == 0 else reversed(range(len(functions)))
+        order = (
+            range(len(functions))
+            if round_number % 2 == 0
+            else reversed(range(len(functions)))
+        )
         for index in order:
             started = time.perf_counter()
             functions[index]()

@@ -1,6 +1,6 @@
 """Test-wide set-up: a quiet, deterministic environment; nbval ignores stderr; notebook timings."""
+
 import os
-import time
 from collections import defaultdict
 
 # TensorFlow is quiet only with both variables set before it is imported; the nbval kernels inherit them.
@@ -26,6 +26,8 @@ def pytest_runtest_logreport(report):
 
 def pytest_terminal_summary(terminalreporter):
     if _notebook_seconds:
-        terminalreporter.section("notebook run times (sum of cell durations, kernel start excluded)")
+        terminalreporter.section(
+            "notebook run times (sum of cell durations, kernel start excluded)"
+        )
         for path, seconds in sorted(_notebook_seconds.items()):
             terminalreporter.write_line(f"{seconds:7.1f} s  {path}")

@@ -2,6 +2,7 @@
 
 Every attention module of the book must pass these; a new module joins by adding a row to CASES.
 """
+
 import json
 import os
 import subprocess
@@ -18,13 +19,20 @@ from hypothesis import strategies as st
 
 import cnn_attention.keras as keras_modules
 import cnn_attention.torch as torch_modules
-from cnn_attention.utils import max_abs_diff, port_weights, to_channels_first, to_channels_last
+from cnn_attention.utils import (
+    max_abs_diff,
+    port_weights,
+    to_channels_first,
+    to_channels_last,
+)
 
 # name -> (class name in both frameworks, constructor keyword arguments besides `channels`)
 CASES = {
     "se": ("SEModule", {"reduction": 4}),
-    "se-swish-hard-sigmoid-no-bias": ("SEModule", {"reduction": 2, "bias": False, "activation": "swish",
-                                                   "gate": "hard_sigmoid"}),
+    "se-swish-hard-sigmoid-no-bias": (
+        "SEModule",
+        {"reduction": 2, "bias": False, "activation": "swish", "gate": "hard_sigmoid"},
+    ),
     "se-explicit-hidden": ("SEModule", {"hidden_channels": 3}),
     "eca": ("ECAModule", {}),
     "eca-k5-hard-sigmoid": ("ECAModule", {"kernel_size": 5, "gate": "hard_sigmoid"}),
@@ -37,14 +45,18 @@ def make_pair(case: str, channels: int = 8, seed: int = 0):
     class_name, kwargs = CASES[case]
     torch.manual_seed(seed)
     torch_module = getattr(torch_modules, class_name)(channels, **kwargs).eval()
-    keras_layer = getattr(keras_modules, class_name)(channels, name="attention", **kwargs)
+    keras_layer = getattr(keras_modules, class_name)(
+        channels, name="attention", **kwargs
+    )
     keras_layer.build((None, 3, 3, channels))
     port_weights(torch_module, keras_layer)
     return torch_module, keras_layer
 
 
 def random_input(shape, seed=0):
-    return torch.from_numpy(np.random.default_rng(seed).normal(size=shape).astype("float32"))
+    return torch.from_numpy(
+        np.random.default_rng(seed).normal(size=shape).astype("float32")
+    )
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
@@ -76,18 +88,31 @@ def test_gradients_reach_the_input_and_every_weight(case):
 
 
 @settings(max_examples=30, deadline=None)
-@given(case=st.sampled_from(sorted(CASES)), channels=st.integers(8, 96), batch=st.integers(1, 3),
-       height=st.integers(1, 9), width=st.integers(1, 9), seed=st.integers(0, 2**16))
-def test_torch_and_keras_agree_after_porting_weights(case, channels, batch, height, width, seed):
+@given(
+    case=st.sampled_from(sorted(CASES)),
+    channels=st.integers(8, 96),
+    batch=st.integers(1, 3),
+    height=st.integers(1, 9),
+    width=st.integers(1, 9),
+    seed=st.integers(0, 2**16),
+)
+def test_torch_and_keras_agree_after_porting_weights(
+    case, channels, batch, height, width, seed
+):
     torch_module, keras_layer = make_pair(case, channels, seed)
     x = random_input((batch, channels, height, width), seed)
     with torch.no_grad():
         expected = torch_module(x)
-    assert max_abs_diff(expected, to_channels_first(keras_layer(to_channels_last(x)))) <= 1e-5
+    assert (
+        max_abs_diff(expected, to_channels_first(keras_layer(to_channels_last(x))))
+        <= 1e-5
+    )
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_keras_config_and_saved_model_round_trips_give_identical_outputs(case, tmp_path):
+def test_keras_config_and_saved_model_round_trips_give_identical_outputs(
+    case, tmp_path
+):
     _, keras_layer = make_pair(case)
     x = to_channels_last(random_input((2, 8, 5, 7)))
     expected = keras.ops.convert_to_numpy(keras_layer(x))
@@ -112,7 +137,7 @@ def test_torch_state_dict_round_trip_gives_identical_outputs(case):
     x = random_input((2, 8, 5, 7))
     assert not torch.equal(original(x), copy(x))  # different initial weights...
     copy.load_state_dict(original.state_dict())
-    assert torch.equal(original(x), copy(x))      # ...until the state dict is loaded
+    assert torch.equal(original(x), copy(x))  # ...until the state dict is loaded
 
 
 TORCH_BACKEND_SCRIPT = textwrap.dedent("""
@@ -136,15 +161,21 @@ def test_keras_layers_give_the_same_result_on_the_torch_backend():
     """Layers written with keras.ops only are backend-agnostic; prove it in a fresh interpreter."""
     environment = {**os.environ, "KERAS_BACKEND": "torch"}
     script = TORCH_BACKEND_SCRIPT.format(tests=os.path.dirname(__file__))
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=environment
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     on_torch_backend = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(on_torch_backend) == set(CASES)
     for case, (diff_to_pytorch, keras_output) in on_torch_backend.items():
         assert diff_to_pytorch <= 1e-5, case
         _, keras_layer_on_tensorflow = make_pair(case)
-        on_tensorflow = to_channels_first(keras_layer_on_tensorflow(to_channels_last(random_input((2, 8, 5, 7)))))
-        assert max_abs_diff(on_tensorflow, np.array(keras_output, dtype="float32")) <= 1e-5, case
+        on_tensorflow = to_channels_first(
+            keras_layer_on_tensorflow(to_channels_last(random_input((2, 8, 5, 7))))
+        )
+        assert (
+            max_abs_diff(on_tensorflow, np.array(keras_output, dtype="float32")) <= 1e-5
+        ), case
 
 
 # Bad input: one test per case, in both frameworks, each matching the message that names the problem.
@@ -155,22 +186,31 @@ FRAMEWORKS = {"torch": torch_modules, "keras": keras_modules}
 @pytest.mark.parametrize("class_name", ["SEModule", "ECAModule"])
 @pytest.mark.parametrize("channels", [0, -8, 8.0, True, np.int64(8)])
 def test_channels_must_be_a_positive_integer(framework, class_name, channels):
-    with pytest.raises(ValueError, match=r"channels must be a positive integer \(a Python int\), got"):
+    with pytest.raises(
+        ValueError, match=r"channels must be a positive integer \(a Python int\), got"
+    ):
         getattr(FRAMEWORKS[framework], class_name)(channels)
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_reduction_that_leaves_no_hidden_units_is_refused(framework):
-    with pytest.raises(ValueError, match=r"reduction=16 leaves channels // reduction = 8 // 16 = 0 hidden units"):
+    with pytest.raises(
+        ValueError,
+        match=r"reduction=16 leaves channels // reduction = 8 // 16 = 0 hidden units",
+    ):
         FRAMEWORKS[framework].SEModule(8, reduction=16)
-    assert FRAMEWORKS[framework].SEModule(8, reduction=16, hidden_channels=2) is not None  # the documented way out
+    assert (
+        FRAMEWORKS[framework].SEModule(8, reduction=16, hidden_channels=2) is not None
+    )  # the documented way out
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 @pytest.mark.parametrize("argument", [{"reduction": 0}, {"hidden_channels": 0}])
 def test_reduction_and_hidden_width_must_be_positive(framework, argument):
     name = next(iter(argument))
-    with pytest.raises(ValueError, match=rf"{name} must be a positive integer \(a Python int\), got 0"):
+    with pytest.raises(
+        ValueError, match=rf"{name} must be a positive integer \(a Python int\), got 0"
+    ):
         FRAMEWORKS[framework].SEModule(8, **argument)
 
 
@@ -178,13 +218,23 @@ def test_reduction_and_hidden_width_must_be_positive(framework, argument):
 @pytest.mark.parametrize("class_name", ["SEModule", "ECAModule"])
 def test_three_dimensional_input_is_refused(framework, class_name):
     layer = getattr(FRAMEWORKS[framework], class_name)(32)
-    with pytest.raises(ValueError, match=r"expects a 4-D feature map .* got 3-D input of shape \(2, 32, 5\)"):
-        layer(np.zeros((2, 32, 5), "float32") if framework == "keras" else torch.zeros(2, 32, 5))
+    with pytest.raises(
+        ValueError,
+        match=r"expects a 4-D feature map .* got 3-D input of shape \(2, 32, 5\)",
+    ):
+        layer(
+            np.zeros((2, 32, 5), "float32")
+            if framework == "keras"
+            else torch.zeros(2, 32, 5)
+        )
 
 
 @pytest.mark.parametrize("class_name", ["SEModule", "ECAModule"])
 def test_torch_channel_count_must_match_the_constructor(class_name):
-    with pytest.raises(ValueError, match=r"was built for 32 channels but got 16 \(input shape \(1, 16, 3, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"was built for 32 channels but got 16 \(input shape \(1, 16, 3, 3\)",
+    ):
         getattr(torch_modules, class_name)(32)(torch.zeros(1, 16, 3, 3))
 
 
@@ -192,14 +242,19 @@ def test_torch_channel_count_must_match_the_constructor(class_name):
 def test_keras_channel_count_at_call_must_match_the_one_built(class_name):
     layer = getattr(keras_modules, class_name)(32, name="built_for_32")
     layer(np.zeros((1, 3, 3, 32), "float32"))
-    with pytest.raises(ValueError, match=r"built_for_32 was built for 32 channels but got 16"):
+    with pytest.raises(
+        ValueError, match=r"built_for_32 was built for 32 channels but got 16"
+    ):
         layer(np.zeros((1, 3, 3, 16), "float32"))
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 @pytest.mark.parametrize("kernel_size", [2, 4])
 def test_explicit_eca_kernel_must_be_odd(framework, kernel_size):
-    with pytest.raises(ValueError, match=rf"kernel_size must be odd \(1, 3, 5, ...\) .* got {kernel_size}"):
+    with pytest.raises(
+        ValueError,
+        match=rf"kernel_size must be odd \(1, 3, 5, ...\) .* got {kernel_size}",
+    ):
         FRAMEWORKS[framework].ECAModule(64, kernel_size=kernel_size)
 
 
@@ -210,8 +265,15 @@ def test_eca_gamma_must_be_positive(framework):
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-@pytest.mark.parametrize("argument, message", [({"activation": "tanh"}, "activation must be one of 'relu', "),
-                                               ({"gate": "softmax"}, "gate must be one of 'sigmoid', ")])
-def test_unknown_activation_or_gate_names_the_allowed_ones(framework, argument, message):
+@pytest.mark.parametrize(
+    "argument, message",
+    [
+        ({"activation": "tanh"}, "activation must be one of 'relu', "),
+        ({"gate": "softmax"}, "gate must be one of 'sigmoid', "),
+    ],
+)
+def test_unknown_activation_or_gate_names_the_allowed_ones(
+    framework, argument, message
+):
     with pytest.raises(ValueError, match=message):
         FRAMEWORKS[framework].SEModule(16, **argument)

@@ -3,6 +3,7 @@
 nbval compares committed outputs with a fresh run, but a notebook committed *without* outputs would pass
 it trivially. These checks close that gap.
 """
+
 import json
 import re
 import subprocess
@@ -17,7 +18,11 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 def code_cells(path):
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return [cell for cell in cells if cell["cell_type"] == "code" and "".join(cell["source"]).strip()]
+    return [
+        cell
+        for cell in cells
+        if cell["cell_type"] == "code" and "".join(cell["source"]).strip()
+    ]
 
 
 def test_there_are_chapters():
@@ -28,7 +33,8 @@ def test_there_are_chapters():
 def test_executed_top_to_bottom_in_one_kernel(path):
     counts = [cell["execution_count"] for cell in code_cells(path)]
     assert counts == list(range(1, len(counts) + 1)), (
-        f"{path.name}: execution counts {counts} — run `make execute` (fresh kernel, top to bottom)")
+        f"{path.name}: execution counts {counts} — run `make execute` (fresh kernel, top to bottom)"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
@@ -36,7 +42,9 @@ def test_most_cells_show_output(path):
     """A chapter prints shapes and checks at nearly every step; an output-less notebook tests nothing."""
     cells = code_cells(path)
     with_output = sum(bool(cell["outputs"]) for cell in cells)
-    assert with_output >= 0.6 * len(cells), f"{path.name}: only {with_output}/{len(cells)} cells have output"
+    assert with_output >= 0.6 * len(cells), (
+        f"{path.name}: only {with_output}/{len(cells)} cells have output"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
@@ -46,16 +54,23 @@ def test_errors_only_in_cells_tagged_raises_exception(path):
         tagged = "raises-exception" in cell.get("metadata", {}).get("tags", [])
         assert bool(errors) == tagged, (
             f"{path.name} code cell {index}: {'error without' if errors else 'raises-exception tag without'} "
-            "the other")
+            "the other"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_ignored_outputs_are_rare_and_asserted(path):
     cells = code_cells(path)
-    ignored = [cell for cell in cells if "NBVAL_IGNORE_OUTPUT" in "".join(cell["source"])]
-    assert len(ignored) <= 0.25 * len(cells), f"{path.name}: {len(ignored)}/{len(cells)} cells ignore output"
+    ignored = [
+        cell for cell in cells if "NBVAL_IGNORE_OUTPUT" in "".join(cell["source"])
+    ]
+    assert len(ignored) <= 0.25 * len(cells), (
+        f"{path.name}: {len(ignored)}/{len(cells)} cells ignore output"
+    )
     for cell in ignored:
-        assert "assert" in "".join(cell["source"]), "a cell whose output is ignored must assert what matters"
+        assert "assert" in "".join(cell["source"]), (
+            "a cell whose output is ignored must assert what matters"
+        )
 
 
 def repository_url():
@@ -70,25 +85,37 @@ def test_colab_setup_installs_this_repository_without_touching_frameworks(path):
     if "pip" not in setup:
         code = "".join("".join(cell["source"]) for cell in code_cells(path))
         assert not re.search(r"^\s*(from|import) cnn_attention", code, re.MULTILINE), (
-            f"{path.name} imports cnn_attention but its setup cell does not install it in Colab")
+            f"{path.name} imports cnn_attention but its setup cell does not install it in Colab"
+        )
         return
-    assert "google.colab" in setup, "install only in Colab; locally `make` installs the package"
+    assert "google.colab" in setup, (
+        "install only in Colab; locally `make` installs the package"
+    )
     assert f"git+{repository_url()}" in setup
     assert "--no-deps" in setup, "never reinstall torch or TensorFlow in Colab"
 
 
 def test_package_is_in_sync_with_the_notebooks():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "export_package.py"), "--check"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "export_package.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_importing_one_framework_never_imports_the_other():
-    probe = ("import sys, cnn_attention.utils, cnn_attention.arguments, cnn_attention.{0}; "
-             "print(sorted(m for m in ('torch', 'keras', 'tensorflow') if m in sys.modules))")
+    probe = (
+        "import sys, cnn_attention.utils, cnn_attention.arguments, cnn_attention.{0}; "
+        "print(sorted(m for m in ('torch', 'keras', 'tensorflow') if m in sys.modules))"
+    )
     seen = {}
     for framework in ("torch", "keras"):
-        result = subprocess.run([sys.executable, "-c", probe.format(framework)], capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-c", probe.format(framework)],
+            capture_output=True,
+            text=True,
+        )
         assert result.returncode == 0, result.stderr
         seen[framework] = result.stdout.split("\n")[-2]
     assert seen["torch"] == "['torch']"

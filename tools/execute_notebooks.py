@@ -5,6 +5,7 @@
 Cells tagged ``raises-exception`` may fail (they demonstrate an error); any other error stops the run.
 Per-cell timing metadata is not recorded, so a re-run only changes what the code prints.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,10 +24,19 @@ from nbclient import NotebookClient  # noqa: E402
 
 def execute(path: Path) -> float:
     notebook = nbformat.read(path, as_version=4)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
     started = time.perf_counter()
-    NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     seconds = time.perf_counter() - started
     notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, path)

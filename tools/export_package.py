@@ -14,6 +14,7 @@ Keras code must land in separate files, so importing one framework never imports
 output that needs no settings.ini or nbdev conventions in every notebook, and a --check mode the test
 suite can call. This file is the whole mechanism.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,7 +30,9 @@ PACKAGE = "cnn_attention"
 NOTEBOOKS = ROOT / "notebooks"
 # `utils` or `torch.se`: a top-level module or one inside a subpackage (one level is all the book needs).
 DIRECTIVE = re.compile(r"^#\|\s*export\s+(?P<module>[A-Za-z_]\w*(\.[A-Za-z_]\w*)?)\s*$")
-MARKER = "generated from notebooks/"  # how we recognise (and may delete) a generated file
+MARKER = (
+    "generated from notebooks/"  # how we recognise (and may delete) a generated file
+)
 # Modules kept importable but not re-exported: the seeds' original code, quoted for comparison.
 NOT_REEXPORTED = {"seed_code"}
 
@@ -44,8 +47,10 @@ def export_cells(notebook: Path) -> list[tuple[str, str]]:
         lines = "".join(cell["source"]).splitlines()
         match = DIRECTIVE.match(lines[0]) if lines else None
         if lines and not match and re.match(r"^#\|\s*export\b", lines[0]):
-            raise ValueError(f"{notebook.name}: bad directive {lines[0]!r}; write '#| export utils' or "
-                             "'#| export torch.se' (at most one subpackage level)")
+            raise ValueError(
+                f"{notebook.name}: bad directive {lines[0]!r}; write '#| export utils' or "
+                "'#| export torch.se' (at most one subpackage level)"
+            )
         if match:
             exported.append((match["module"], "\n".join(lines[1:]).strip("\n")))
     return exported
@@ -65,9 +70,13 @@ def public_names(source: str) -> list[str]:
 
 
 def header(sources: list[str]) -> str:
-    origin = "\n#   and ".join(f"notebooks/{name}" for name in sources).removeprefix("notebooks/")
-    return (f"# This file was {MARKER}{origin} — do not edit.\n"
-            "# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).\n")
+    origin = "\n#   and ".join(f"notebooks/{name}" for name in sources).removeprefix(
+        "notebooks/"
+    )
+    return (
+        f"# This file was {MARKER}{origin} — do not edit.\n"
+        "# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).\n"
+    )
 
 
 def format_all(names: list[str]) -> str:
@@ -99,34 +108,50 @@ def render_modules(notebooks: list[Path]) -> dict[Path, str]:
 
     for parent, modules in sorted(subpackages.items()):
         notebooks_of = sorted({name for module in modules for name in sources[module]})
-        lines = [header(notebooks_of), f'"""{PACKAGE}.{parent}: the modules of the book, one import away."""\n']
+        lines = [
+            header(notebooks_of),
+            f'"""{PACKAGE}.{parent}: the modules of the book, one import away."""\n',
+        ]
         for module in modules:
             if module.rsplit(".", 1)[-1] in NOT_REEXPORTED:
                 continue
             names = public_names("\n".join(chunks[module]))
             lines.append(f"from .{module.rsplit('.', 1)[-1]} import {', '.join(names)}")
-        files[ROOT / PACKAGE / Path(*parent.split(".")) / "__init__.py"] = "\n".join(lines) + "\n"
+        files[ROOT / PACKAGE / Path(*parent.split(".")) / "__init__.py"] = (
+            "\n".join(lines) + "\n"
+        )
     return files
 
 
 def generated_on_disk() -> set[Path]:
-    return {path for path in (ROOT / PACKAGE).rglob("*.py") if MARKER in path.read_text(encoding="utf-8")}
+    return {
+        path
+        for path in (ROOT / PACKAGE).rglob("*.py")
+        if MARKER in path.read_text(encoding="utf-8")
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="report differences, write nothing")
+    parser.add_argument(
+        "--check", action="store_true", help="report differences, write nothing"
+    )
     args = parser.parse_args(argv)
 
     wanted = render_modules(sorted(NOTEBOOKS.glob("*.ipynb")))
     stale = generated_on_disk() - set(wanted)
-    differing = [path for path, text in wanted.items()
-                 if not path.exists() or path.read_text(encoding="utf-8") != text]
+    differing = [
+        path
+        for path, text in wanted.items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
     if args.check:
         for path in differing:
             print(f"out of sync with the notebooks: {path.relative_to(ROOT)}")
         for path in sorted(stale):
-            print(f"generated file no notebook exports any more: {path.relative_to(ROOT)}")
+            print(
+                f"generated file no notebook exports any more: {path.relative_to(ROOT)}"
+            )
         return 1 if differing or stale else 0
 
     for path in differing:

@@ -6,13 +6,21 @@ import keras
 from cnn_attention.arguments import ACTIVATIONS, GATES, check_choice
 
 # Our names -> Keras's names (Keras 3 calls hard swish "hard_silu"; both hard functions use relu6(x + 3) / 6).
-_KERAS_NAMES = {"relu": "relu", "silu": "silu", "swish": "silu", "hard_swish": "hard_silu",
-                "sigmoid": "sigmoid", "hard_sigmoid": "hard_sigmoid"}
+_KERAS_NAMES = {
+    "relu": "relu",
+    "silu": "silu",
+    "swish": "silu",
+    "hard_swish": "hard_silu",
+    "sigmoid": "sigmoid",
+    "hard_sigmoid": "hard_sigmoid",
+}
 
 
 def get_activation(name: str):
     """The hidden-layer nonlinearity by name: one of ACTIVATIONS."""
-    return keras.activations.get(_KERAS_NAMES[check_choice("activation", name, ACTIVATIONS)])
+    return keras.activations.get(
+        _KERAS_NAMES[check_choice("activation", name, ACTIVATIONS)]
+    )
 
 
 def get_gate(name: str):

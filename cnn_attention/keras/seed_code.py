@@ -14,9 +14,9 @@ def se_block(inputs, ratio=4):
     x = layers.GlobalAveragePooling2D()(inputs)
     x = layers.Reshape(target_shape=(1, 1, in_channel))(x)
     x = layers.Dense(in_channel // ratio)(x)
-    x = layers.Activation("relu")(x)      # seed: tf.nn.relu(x)
+    x = layers.Activation("relu")(x)  # seed: tf.nn.relu(x)
     x = layers.Dense(in_channel)(x)
-    x = layers.Activation("sigmoid")(x)   # seed: tf.nn.sigmoid(x)
+    x = layers.Activation("sigmoid")(x)  # seed: tf.nn.sigmoid(x)
     outputs = layers.multiply([inputs, x])
     return outputs
 
@@ -36,8 +36,10 @@ def eca_block(inputs, b=1, gama=2):
         kernel_size = kernel_size + 1
     x = layers.GlobalAveragePooling2D()(inputs)
     x = layers.Reshape(target_shape=(in_channel, 1))(x)
-    x = layers.Conv1D(filters=1, kernel_size=kernel_size, padding='same', use_bias=False)(x)
-    x = layers.Activation("sigmoid")(x)   # seed: tf.nn.sigmoid(x)
+    x = layers.Conv1D(
+        filters=1, kernel_size=kernel_size, padding="same", use_bias=False
+    )(x)
+    x = layers.Activation("sigmoid")(x)  # seed: tf.nn.sigmoid(x)
     x = layers.Reshape((1, 1, in_channel))(x)
     outputs = layers.multiply([inputs, x])
     return outputs

@@ -5,8 +5,14 @@ from torch import nn
 
 from cnn_attention.arguments import ACTIVATIONS, GATES, check_choice
 
-_TORCH_LAYERS = {"relu": nn.ReLU, "silu": nn.SiLU, "swish": nn.SiLU, "hard_swish": nn.Hardswish,
-                 "sigmoid": nn.Sigmoid, "hard_sigmoid": nn.Hardsigmoid}
+_TORCH_LAYERS = {
+    "relu": nn.ReLU,
+    "silu": nn.SiLU,
+    "swish": nn.SiLU,
+    "hard_swish": nn.Hardswish,
+    "sigmoid": nn.Sigmoid,
+    "hard_sigmoid": nn.Hardsigmoid,
+}
 
 
 def make_activation(name: str) -> nn.Module:

@@ -22,20 +22,32 @@ class ECAModule(nn.Module):
         gate: "sigmoid" (paper) or "hard_sigmoid".
     """
 
-    def __init__(self, channels: int, kernel_size: int | None = None, gamma: float = 2, beta: float = 1,
-                 gate: str = "sigmoid"):
+    def __init__(
+        self,
+        channels: int,
+        kernel_size: int | None = None,
+        gamma: float = 2,
+        beta: float = 1,
+        gate: str = "sigmoid",
+    ):
         super().__init__()
         self.channels = channels
-        self.kernel_size = eca_kernel_size_or_default(channels, kernel_size, gamma, beta)
-        self.conv = nn.Conv1d(1, 1, self.kernel_size, padding=self.kernel_size // 2, bias=False)  # weight (1, 1, k)
+        self.kernel_size = eca_kernel_size_or_default(
+            channels, kernel_size, gamma, beta
+        )
+        self.conv = nn.Conv1d(
+            1, 1, self.kernel_size, padding=self.kernel_size // 2, bias=False
+        )  # weight (1, 1, k)
         self.gate = make_gate(gate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_feature_map(x, self.channels, channels_last=False, layer="ECAModule")
-        z = x.mean(dim=(2, 3))                 # squeeze: (N, C, H, W) -> (N, C)
-        y = self.conv(z[:, None, :])           # channels become the length axis: (N, 1, C) -> (N, 1, C)
+        z = x.mean(dim=(2, 3))  # squeeze: (N, C, H, W) -> (N, C)
+        y = self.conv(
+            z[:, None, :]
+        )  # channels become the length axis: (N, 1, C) -> (N, 1, C)
         s = self.gate(y).view(-1, self.channels, 1, 1)  # (N, 1, C) -> (N, C, 1, 1)
-        return x * s                           # broadcast over H, W -> (N, C, H, W)
+        return x * s  # broadcast over H, W -> (N, C, H, W)
 
 
 __all__ = [

@@ -23,8 +23,15 @@ class SEModule(nn.Module):
         gate: "sigmoid" (paper) or "hard_sigmoid" (MobileNetV3).
     """
 
-    def __init__(self, channels: int, reduction: int = 16, hidden_channels: int | None = None,
-                 bias: bool = True, activation: str = "relu", gate: str = "sigmoid"):
+    def __init__(
+        self,
+        channels: int,
+        reduction: int = 16,
+        hidden_channels: int | None = None,
+        bias: bool = True,
+        activation: str = "relu",
+        gate: str = "sigmoid",
+    ):
         super().__init__()
         self.channels = channels
         hidden = se_hidden_channels(channels, reduction, hidden_channels)
@@ -35,9 +42,11 @@ class SEModule(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_feature_map(x, self.channels, channels_last=False, layer="SEModule")
-        z = x.mean(dim=(2, 3))                          # squeeze: (N, C, H, W) -> (N, C)
-        s = self.gate(self.fc2(self.act(self.fc1(z))))  # excitation: (N, C) -> (N, C/r) -> (N, C)
-        return x * s[:, :, None, None]                  # scale: (N, C, 1, 1) broadcast -> (N, C, H, W)
+        z = x.mean(dim=(2, 3))  # squeeze: (N, C, H, W) -> (N, C)
+        s = self.gate(
+            self.fc2(self.act(self.fc1(z)))
+        )  # excitation: (N, C) -> (N, C/r) -> (N, C)
+        return x * s[:, :, None, None]  # scale: (N, C, 1, 1) broadcast -> (N, C, H, W)
 
 
 __all__ = [
