@@ -53,7 +53,7 @@ screenshots: book
 	PYTHON=$(BIN)/python PORT=$(PORT) bash tools/screenshots.sh
 
 benchmark: $(STAMP)
-	$(BIN)/python benchmarks/channel_attention_speed.py
+	$(BIN)/python benchmarks/speed_against_seeds.py
 
 clean:
 	rm -rf _build screenshots .pytest_cache .hypothesis

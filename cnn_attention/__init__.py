@@ -1,13 +1,19 @@
 """Attention modules for convolutional networks, in PyTorch and Keras 3.
 
-The code is generated from the book's notebooks (see tools/export_package.py):
+This file is written by hand; every other module of the package is generated from
+the book's notebooks by tools/export_package.py (each says so in its first line).
 
-- ``cnn_attention.utils``  framework-free helpers: seeding, shape checks, parameter counts, weight porting
-- ``cnn_attention.arguments``  framework-free argument checks and size rules both implementations share
-- ``cnn_attention.torch``  PyTorch modules (imports torch only)
-- ``cnn_attention.keras``  Keras 3 layers (imports keras only; any backend)
+- ``cnn_attention.torch``: PyTorch modules (imports torch only)
+- ``cnn_attention.keras``: Keras 3 layers (imports keras only; any backend)
+- ``cnn_attention.utils``: framework-free helpers: seeding, shape checks, parameter
+  counts, weight porting, the PyTorch-versus-Keras check
+- ``cnn_attention.arguments``, ``cnn_attention.costs``: argument checks, size rules
+  and cost formulas both frameworks share
+- ``cnn_attention.reference``: the seeds' and the papers' code, for comparison only
 
-Importing this package imports neither framework.
+Importing this package imports neither framework. Keras models saved with the book's
+layers load after ``import cnn_attention.keras``, which registers the layers.
 """
 
-__version__ = "0.1.0"
+# The one version number: pyproject.toml reads it from here.
+__version__ = "0.2.0"

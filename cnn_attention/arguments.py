@@ -1,21 +1,23 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb
-#   and notebooks/03_efficient_channel_attention.ipynb — do not edit.
-# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/02_squeeze_excitation.ipynb
+#   notebooks/03_efficient_channel_attention.ipynb
+# then run `make export`.
 
+import math
+
+# --- notebooks/02_squeeze_excitation.ipynb, cell 21 ---
 # Activation and gate names understood by both the PyTorch and the Keras modules.
-ACTIVATIONS = (
-    "relu",
-    "silu",
-    "swish",
-    "hard_swish",
-)  # swish is silu (EfficientNet calls it Swish)
+# "swish" is "silu" (EfficientNet's name for it).
+ACTIVATIONS = ("relu", "silu", "swish", "hard_swish")
 GATES = ("sigmoid", "hard_sigmoid")
 
 
 def check_positive_int(name: str, value) -> int:
-    """Return `value` if it is a positive Python int (not a bool), else raise ValueError naming the argument.
+    """`value` if it is a positive Python int (not a bool), else a ValueError naming it.
 
-    NumPy integers are refused too: they would end up in Keras configs, which must be plain JSON.
+    NumPy integers are refused too: they would end up in Keras configs, which must be
+    plain JSON.
     """
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(
@@ -24,70 +26,145 @@ def check_positive_int(name: str, value) -> int:
     return value
 
 
+def check_bool(name: str, value) -> bool:
+    """`value` if it is True or False; strings such as "False" are refused."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
 def check_choice(name: str, value, allowed) -> str:
-    """Return `value` if it is one of `allowed`, else raise ValueError listing the allowed values."""
-    if value not in allowed:
-        raise ValueError(
-            f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}"
-        )
+    """`value` if it is one of `allowed`, else a ValueError listing them."""
+    if not isinstance(value, str) or value not in allowed:
+        listed = ", ".join(map(repr, allowed))
+        raise ValueError(f"{name} must be one of {listed}; got {value!r}")
+    return value
+
+
+def check_real(name: str, value, positive: bool = False) -> float:
+    """`value` if it is a finite int or float (not a bool), positive if asked."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    if not math.isfinite(value) or (positive and value <= 0):
+        kind = "a finite positive" if positive else "a finite"
+        raise ValueError(f"{name} must be {kind} number, got {value!r}")
     return value
 
 
 def se_hidden_channels(
     channels: int, reduction: int = 16, hidden_channels: int | None = None
 ) -> int:
-    """Width of the SE bottleneck: `hidden_channels` if given, else channels // reduction, never zero."""
+    """Width of the SE bottleneck: `hidden_channels` if given, else C // r, never 0."""
     channels = check_positive_int("channels", channels)
     reduction = check_positive_int("reduction", reduction)
     if hidden_channels is not None:
         return check_positive_int("hidden_channels", hidden_channels)
     if channels // reduction == 0:
         raise ValueError(
-            f"reduction={reduction} leaves channels // reduction = {channels} // {reduction} = 0 "
-            f"hidden units; use reduction <= {channels} or pass hidden_channels explicitly"
+            f"reduction={reduction} leaves channels // reduction = {channels} // "
+            f"{reduction} = 0 hidden units; use reduction <= {channels} or pass "
+            "hidden_channels explicitly"
         )
     return channels // reduction
 
 
-import math
+# --- notebooks/02_squeeze_excitation.ipynb, cell 72 ---
+def check_int_tuple(name: str, value, length: int | None = None) -> tuple:
+    """`value` as a tuple of positive ints (a list or tuple), of `length` if given."""
+    if not isinstance(value, list | tuple) or not value:
+        raise ValueError(
+            f"{name} must be a non-empty tuple of positive ints, got {value!r}"
+        )
+    for item in value:
+        check_positive_int(f"every entry of {name}", item)
+    if length is not None and len(value) != length:
+        raise ValueError(
+            f"{name} must have {length} entries, got {len(value)}: {value!r}"
+        )
+    return tuple(value)
 
 
+def check_conv_arguments(
+    in_channels: int, out_channels: int, kernel_size: int, stride: int, groups: int
+) -> None:
+    """The sizes of a convolution both frameworks can build and pad alike."""
+    for name, value in [
+        ("in_channels", in_channels),
+        ("out_channels", out_channels),
+        ("kernel_size", kernel_size),
+        ("stride", stride),
+        ("groups", groups),
+    ]:
+        check_positive_int(name, value)
+    if kernel_size % 2 == 0:
+        raise ValueError(
+            f"kernel_size must be odd so that padding kernel_size // 2 keeps the map "
+            f"centred; got {kernel_size}"
+        )
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"groups={groups} must divide in_channels={in_channels} and "
+            f"out_channels={out_channels}"
+        )
+
+
+# --- notebooks/03_efficient_channel_attention.ipynb, cell 12 ---
 def eca_kernel_size(channels: int, gamma: float = 2, beta: float = 1) -> int:
     """ECA's adaptive kernel size k = psi(C) = |log2(C) / gamma + beta / gamma|_odd.
 
-    Computed as seed 001 and the common implementations do: truncate t = (log2(C) + beta) / gamma to an
-    integer, then turn an even result into the next odd number (k = 3 for C = 64, 5 for C = 256 and 512,
-    7 for C = 2048).
+    Computed as seed 001 and the common implementations do: truncate
+    t = (log2(C) + beta) / gamma to an integer, then turn an even result into the
+    next odd number (k = 3 for C = 64, 5 for C = 256 and 512, 7 for C = 2048).
+    A kernel longer than 2C - 1 is refused: with "same" padding its outer taps
+    would never reach a channel.
     """
     check_positive_int("channels", channels)
-    if gamma <= 0:
-        raise ValueError(f"gamma must be positive, got {gamma!r}")
-    t = int(abs((math.log2(channels) + beta) / gamma))
-    return t if t % 2 else t + 1
+    check_real("gamma", gamma, positive=True)
+    check_real("beta", beta)
+    t = abs((math.log2(channels) + beta) / gamma)
+    if t > 2 * channels - 1:  # also catches t = inf before int() would fail
+        raise ValueError(
+            f"gamma={gamma!r}, beta={beta!r} give psi({channels}) = {t:.3g}, more than "
+            f"the 2C - 1 = {2 * channels - 1} taps that can reach a channel"
+        )
+    k = int(t)
+    return k if k % 2 else k + 1
 
 
 def eca_kernel_size_or_default(
     channels: int, kernel_size: int | None, gamma: float = 2, beta: float = 1
 ) -> int:
-    """`kernel_size` if given (it must be odd), else psi(channels)."""
+    """`kernel_size` if given (odd, at most 2C - 1), else psi(channels)."""
     check_positive_int("channels", channels)
+    check_real("gamma", gamma, positive=True)
+    check_real("beta", beta)
     if kernel_size is None:
         return eca_kernel_size(channels, gamma, beta)
     check_positive_int("kernel_size", kernel_size)
     if kernel_size % 2 == 0:
         raise ValueError(
-            f"kernel_size must be odd (1, 3, 5, ...) so that 'same' padding keeps every channel "
-            f"centred on its own weight; got {kernel_size}. Pass None to use k = psi(C)."
+            "kernel_size must be odd (1, 3, 5, ...) so that 'same' padding keeps every "
+            f"channel centred on its own weight; got {kernel_size}. "
+            "Pass None to use k = psi(C)."
+        )
+    if kernel_size > 2 * channels - 1:
+        raise ValueError(
+            f"kernel_size={kernel_size} is longer than 2C - 1 = {2 * channels - 1}: "
+            "its outer taps would never reach a channel"
         )
     return kernel_size
 
 
 __all__ = [
-    'ACTIVATIONS',
-    'GATES',
-    'check_positive_int',
-    'check_choice',
-    'se_hidden_channels',
-    'eca_kernel_size',
-    'eca_kernel_size_or_default',
+    "ACTIVATIONS",
+    "GATES",
+    "check_positive_int",
+    "check_bool",
+    "check_choice",
+    "check_real",
+    "se_hidden_channels",
+    "check_int_tuple",
+    "check_conv_arguments",
+    "eca_kernel_size",
+    "eca_kernel_size_or_default",
 ]

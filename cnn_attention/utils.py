@@ -1,78 +1,130 @@
-# This file was generated from notebooks/01_tensor_shapes.ipynb — do not edit.
-# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/01_tensor_shapes.ipynb
+# then run `make export`.
 
 import random
+import statistics
 import sys
+import time
 
 import numpy as np
 
 
+# --- notebooks/01_tensor_shapes.ipynb, cell 4 ---
 def seed_everything(seed: int = 0) -> None:
     """Seed Python, NumPy and whichever of PyTorch and Keras are already imported.
 
     Import the frameworks first, then seed: a framework imported later is not seeded.
     """
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an int in [0, 2**32), got {seed!r}")
     random.seed(seed)
     np.random.seed(seed)
     if "torch" in sys.modules:
         sys.modules["torch"].manual_seed(seed)
     if "keras" in sys.modules:
-        sys.modules["keras"].utils.set_random_seed(
-            seed
-        )  # Python, NumPy and the Keras backend
+        # Python, NumPy and the Keras backend (TensorFlow, JAX or torch)
+        sys.modules["keras"].utils.set_random_seed(seed)
 
 
+# --- notebooks/01_tensor_shapes.ipynb, cell 10 ---
 def check_shape(tensor, expected) -> tuple:
-    """Return `tensor`'s shape as a tuple after checking it against `expected` (None matches any size)."""
+    """`tensor`'s shape as a tuple, after checking it against `expected`.
+
+    `None` in `expected` matches any size.
+    """
     shape = tuple(None if size is None else int(size) for size in tensor.shape)
     expected = tuple(expected)
-    if len(shape) != len(expected) or any(
-        e is not None and e != s for e, s in zip(expected, shape)
-    ):
+    mismatch = any(e is not None and e != s for e, s in zip(expected, shape))
+    if len(shape) != len(expected) or mismatch:
         raise ValueError(f"expected shape {expected}, got {shape}")
     return shape
 
 
-def check_feature_map(x, channels: int, channels_last: bool, layer: str) -> None:
-    """Raise ValueError unless `x` (a tensor or a shape) is 4-D with `channels` channels on the channel axis.
+def feature_map_problem(
+    shape, channels: int, channels_last: bool, floating: bool = True
+) -> str:
+    """What is wrong with a feature map of this shape for a layer of `channels`.
 
-    PyTorch modules pass channels_last=False for (N, C, H, W); Keras layers pass True for (N, H, W, C).
+    Returns "" when nothing is. Sizes may be None (unknown while Keras traces).
     """
-    shape = tuple(getattr(x, "shape", x))
+    shape = tuple(None if size is None else int(size) for size in shape)
     layout = "(N, H, W, C)" if channels_last else "(N, C, H, W)"
     if len(shape) != 4:
-        raise ValueError(
-            f"{layer} expects a 4-D feature map {layout}; got {len(shape)}-D input of shape {shape}"
+        return (
+            f"expects a 4-D feature map {layout}; got {len(shape)}-D input "
+            f"of shape {shape}"
         )
     found = shape[3] if channels_last else shape[1]
-    if found is not None and int(found) != channels:
-        raise ValueError(
-            f"{layer} was built for {channels} channels but got {int(found)} "
+    if found is not None and found != channels:
+        return (
+            f"was built for {channels} channels but got {found} "
             f"(input shape {shape}, layout {layout})"
         )
+    height, width = shape[1:3] if channels_last else shape[2:]
+    if height == 0 or width == 0:
+        return f"got an empty feature map of shape {shape}: H and W must be >= 1"
+    if not floating:
+        return "expects a floating-point input (float16, bfloat16, float32, float64)"
+    return ""
 
 
-def count_parameters(model) -> int:
-    """Trainable parameters of a torch.nn.Module or a built Keras layer/model (what papers report).
+def check_feature_map(x, channels: int, channels_last: bool, layer: str) -> None:
+    """Raise ValueError, naming `layer`, unless `x` is a usable feature map.
 
-    BatchNorm running statistics are not parameters here in either framework.
+    `x` is a tensor (its shape and dtype are checked) or a shape. Keras layers pass
+    channels_last=True for (N, H, W, C); PyTorch layout (N, C, H, W) is False.
     """
-    if hasattr(model, "parameters"):  # PyTorch
+    dtype = getattr(x, "dtype", None)
+    floating = dtype is None or "float" in str(dtype)
+    problem = feature_map_problem(
+        getattr(x, "shape", x), channels, channels_last, floating
+    )
+    if problem:
+        raise ValueError(f"{layer} {problem}")
+
+
+# --- notebooks/01_tensor_shapes.ipynb, cell 17 ---
+def count_parameters(model) -> int:
+    """Trainable parameters of a torch.nn.Module or a built Keras layer or model.
+
+    That is the number papers report: BatchNorm running statistics are not
+    parameters in either framework. An unbuilt Keras layer has no weights yet, so
+    it is refused rather than counted as 0.
+    """
+    if hasattr(model, "parameters") and hasattr(model, "state_dict"):  # PyTorch
         return sum(p.numel() for p in model.parameters() if p.requires_grad)
     if hasattr(model, "trainable_weights"):  # Keras
+        if not model.built:
+            raise ValueError(
+                f"{type(model).__name__} {model.name!r} is not built, so it has no "
+                "weights yet: call it on an input or call build(input_shape) first"
+            )
         return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     raise ValueError(
-        f"count_parameters expects a torch.nn.Module or a Keras layer, got {type(model).__name__}"
+        "count_parameters expects a torch.nn.Module or a Keras layer, "
+        f"got {type(model).__name__}"
     )
 
 
+# --- notebooks/01_tensor_shapes.ipynb, cell 20 ---
 def to_numpy(tensor) -> np.ndarray:
-    """A NumPy array from a torch tensor (on any device), a TensorFlow/Keras tensor or anything array-like."""
-    if hasattr(
-        tensor, "detach"
-    ):  # torch.Tensor, also what Keras returns on its torch backend
-        return tensor.detach().cpu().numpy()
-    return np.asarray(tensor)
+    """A NumPy array from a torch, TensorFlow, JAX or Keras tensor, or an array-like.
+
+    bfloat16, which NumPy lacks, becomes float32 (exactly).
+    """
+    if tensor is None:
+        raise ValueError("expected a tensor or an array, got None")
+    if hasattr(tensor, "detach"):  # torch.Tensor (also Keras's output on torch)
+        tensor = tensor.detach().cpu()
+        if str(tensor.dtype) == "torch.bfloat16":
+            tensor = tensor.float()
+        return tensor.numpy()
+    array = np.asarray(tensor)
+    if array.dtype.name == "bfloat16":  # TensorFlow and JAX use ml_dtypes' bfloat16
+        array = array.astype(np.float32)
+    return array
 
 
 def to_channels_last(x) -> np.ndarray:
@@ -86,29 +138,50 @@ def to_channels_first(x) -> np.ndarray:
 
 
 def max_abs_diff(a, b) -> float:
-    """Largest elementwise |a - b|, for tensors or arrays of the same shape (any framework)."""
+    """Largest elementwise |a - b| of two real tensors or arrays of the same shape.
+
+    Integers are compared exactly; equal infinities count as equal; NaN, complex
+    numbers and non-numeric arrays are refused, since no distance means anything
+    for them.
+    """
     a, b = to_numpy(a), to_numpy(b)
+    for array in (a, b):
+        if array.dtype.kind not in "biuf":
+            raise ValueError(f"cannot compare arrays of dtype {array.dtype}: real only")
     if a.shape != b.shape:
         raise ValueError(f"cannot compare arrays of shapes {a.shape} and {b.shape}")
-    return float(
-        np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0.0)
-    )
+    if a.size == 0:
+        return 0.0
+    if a.dtype.kind in "biu" and b.dtype.kind in "biu":  # exact, even above 2**53
+        return float(np.max(np.abs(a.astype(object) - b.astype(object))))
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    if np.isnan(a).any() or np.isnan(b).any():
+        raise ValueError(
+            f"cannot compare arrays containing NaN ({int(np.isnan(a).sum())} and "
+            f"{int(np.isnan(b).sum())} NaN values)"
+        )
+    with np.errstate(invalid="ignore"):  # inf - inf where both are the same infinity
+        difference = np.where(a == b, 0.0, np.abs(a - b))
+    return float(np.max(difference))
 
 
-# PyTorch stores weights as (out, in, *kernel); Keras as (*kernel, in, out). One permutation per rank.
+# --- notebooks/01_tensor_shapes.ipynb, cell 83 ---
+# PyTorch stores weights as (out, in, *kernel), Keras as (*kernel, in, out).
+# One permutation per rank:
 TORCH_TO_KERAS_AXES = {
     1: (0,),  # bias, BatchNorm vectors: unchanged
-    2: (1, 0),  # nn.Linear (out, in)            -> Dense (in, out)
-    3: (2, 1, 0),  # nn.Conv1d (out, in, k)         -> Conv1D (k, in, out)
-    4: (2, 3, 1, 0),  # nn.Conv2d (out, in, kh, kw)    -> Conv2D (kh, kw, in, out)
+    2: (1, 0),  # nn.Linear (out, in) -> Dense (in, out)
+    3: (2, 1, 0),  # nn.Conv1d (out, in, k) -> Conv1D (k, in, out)
+    4: (2, 3, 1, 0),  # nn.Conv2d (out, in, kh, kw) -> Conv2D (kh, kw, in, out)
 }
 
 
 def torch_weight_to_keras(weight, keras_shape) -> np.ndarray:
-    """Rearrange one PyTorch weight into the layout of a Keras weight of shape `keras_shape`.
+    """Rearrange one PyTorch weight into the layout of a Keras weight of `keras_shape`.
 
-    Besides the rule for its rank, a 4-D weight may also land in a DepthwiseConv2D kernel
-    (C, 1, kh, kw) -> (kh, kw, C, 1), or, when its kernel is 1x1, in a Dense kernel (out, in, 1, 1) -> (in, out).
+    Besides the rule for its rank, a 4-D weight may land in a DepthwiseConv2D kernel,
+    (C, 1, kh, kw) -> (kh, kw, C, 1), or, when its kernel is 1x1, in a Dense kernel,
+    (out, in, 1, 1) -> (in, out).
     """
     array = to_numpy(weight)
     keras_shape = tuple(int(size) for size in keras_shape)
@@ -116,23 +189,46 @@ def torch_weight_to_keras(weight, keras_shape) -> np.ndarray:
     if array.ndim in TORCH_TO_KERAS_AXES:
         candidates.append(array.transpose(TORCH_TO_KERAS_AXES[array.ndim]))
     if array.ndim == 4:
-        candidates.append(array.transpose(2, 3, 0, 1))
+        candidates.append(array.transpose(2, 3, 0, 1))  # depthwise
         if array.shape[2:] == (1, 1):
-            candidates.append(array[:, :, 0, 0].T)
+            candidates.append(array[:, :, 0, 0].T)  # 1x1 conv -> Dense
     for candidate in candidates:
         if candidate.shape == keras_shape:
             return np.ascontiguousarray(candidate)
     raise ValueError(
-        f"no layout rule turns a PyTorch weight of shape {array.shape} into Keras shape {keras_shape}"
+        f"no layout rule turns a PyTorch weight of shape {array.shape} "
+        f"into Keras shape {keras_shape}"
     )
 
 
-def port_weights(torch_module, keras_layer) -> list:
-    """Copy every weight of `torch_module` into the built `keras_layer`; return the (torch, keras, shape) pairs.
+def _config_differences(torch_module, keras_layer) -> dict:
+    """Arguments on which two of the book's modules disagree (both have get_config)."""
+    if not (hasattr(torch_module, "get_config") and hasattr(keras_layer, "get_config")):
+        return {}
+    keras_config = keras_layer.get_config()
+    differences = {}
+    for key, value in torch_module.get_config().items():
+        other = keras_config.get(key, value)
+        if isinstance(value, tuple | list) and isinstance(other, tuple | list):
+            value, other = list(value), list(other)
+        if other != value:
+            differences[key] = (value, other)
+    return differences
 
-    Both must create their weights in the same order (PyTorch's state_dict order, Keras's `weights` order).
-    BatchNorm's `num_batches_tracked` counter has no Keras counterpart and is skipped.
+
+def port_weights(torch_module, keras_layer) -> list:
+    """Copy every weight of `torch_module` into the built `keras_layer`.
+
+    Returns the (PyTorch name, Keras path, Keras shape) of each copy. Both must create
+    their weights in the same order (PyTorch's state_dict, Keras's `weights`).
+    BatchNorm's `num_batches_tracked` counter has no Keras counterpart and is
+    skipped. Two of the book's modules built with different arguments (another
+    activation, say) are refused even where the shapes would fit.
     """
+    differences = _config_differences(torch_module, keras_layer)
+    if differences:
+        listed = ", ".join(f"{k}: {a!r} vs {b!r}" for k, (a, b) in differences.items())
+        raise ValueError(f"the two modules are configured differently ({listed})")
     sources = [
         (name, tensor)
         for name, tensor in torch_module.state_dict().items()
@@ -140,46 +236,84 @@ def port_weights(torch_module, keras_layer) -> list:
     ]
     targets = list(keras_layer.weights)
     if len(sources) != len(targets):
-        hint = (
-            " (the Keras layer is not built yet: call it on an input first)"
-            if not targets
-            else ""
-        )
+        unbuilt = not getattr(keras_layer, "built", True)
+        hint = " (the Keras layer is not built: call it on an input first)" * unbuilt
         raise ValueError(
-            f"PyTorch has {len(sources)} tensors {[name for name, _ in sources]} but Keras has "
-            f"{len(targets)} weights {[w.path for w in targets]}{hint}"
+            f"PyTorch has {len(sources)} tensors {[name for name, _ in sources]} but "
+            f"Keras has {len(targets)} weights {[w.path for w in targets]}{hint}"
         )
-    values = [
-        torch_weight_to_keras(tensor, variable.shape)
-        for (_, tensor), variable in zip(sources, targets)
-    ]
-    keras_layer.set_weights(values)
-    return [
-        (name, variable.path, tuple(variable.shape))
-        for (name, _), variable in zip(sources, targets)
-    ]
+    keras_layer.set_weights(
+        [torch_weight_to_keras(t, v.shape) for (_, t), v in zip(sources, targets)]
+    )
+    return [(name, v.path, tuple(v.shape)) for (name, _), v in zip(sources, targets)]
 
 
-import statistics
-import time
+# --- notebooks/01_tensor_shapes.ipynb, cell 98 ---
+def _as_list(value) -> list:
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def median_milliseconds(*functions, repeats: int = 30, warmup: int = 3) -> list:
-    """Median wall time in ms of each zero-argument callable, timed in alternation (order reversed every round).
+def compare_torch_keras(torch_module, keras_layer, inputs) -> float:
+    """Port `torch_module`'s weights into `keras_layer`, run both, return max |diff|.
 
-    For GPU work, make each callable synchronize before it returns.
+    `inputs` is one PyTorch-layout tensor or array (N, C, ...), or a list of them for
+    a module that takes a list. Outputs may be one tensor or a list of tensors; each
+    Keras output is moved back to channels first before the comparison. The PyTorch
+    module runs in eval mode (restored afterwards), the Keras layer with
+    training=False.
     """
-    for _ in range(warmup):  # first calls allocate memory and pick kernels
+    import torch
+
+    torch_inputs = [torch.as_tensor(to_numpy(x)) for x in _as_list(inputs)]
+    keras_inputs = [to_channels_last(x) for x in torch_inputs]
+    several = isinstance(inputs, list | tuple)
+    torch_args = torch_inputs if several else torch_inputs[0]
+    keras_args = keras_inputs if several else keras_inputs[0]
+    if not keras_layer.built:
+        keras_layer(keras_args)
+    port_weights(torch_module, keras_layer)
+    was_training = torch_module.training
+    torch_module.eval()
+    try:
+        with torch.no_grad():
+            torch_outputs = _as_list(torch_module(torch_args))
+    finally:
+        torch_module.train(was_training)
+    keras_outputs = _as_list(keras_layer(keras_args, training=False))
+    if len(torch_outputs) != len(keras_outputs):
+        raise ValueError(
+            f"PyTorch returned {len(torch_outputs)} outputs, Keras {len(keras_outputs)}"
+        )
+    return max(
+        max_abs_diff(t, to_channels_first(k))
+        for t, k in zip(torch_outputs, keras_outputs)
+    )
+
+
+# --- notebooks/01_tensor_shapes.ipynb, cell 101 ---
+def median_milliseconds(
+    *functions, repeats: int = 30, warmup: int = 3, warmup_seconds: float = 0.5
+) -> list:
+    """Median wall time in ms of each zero-argument callable, timed in alternation.
+
+    The order is reversed every round, so neither candidate always runs first. Before
+    timing, every candidate runs for at least `warmup` rounds and `warmup_seconds` in
+    total: first calls allocate memory, pick kernels and wake the CPU up, and a few
+    calls are not always enough. For GPU work, make each callable synchronize.
+    """
+    if not functions or not all(callable(function) for function in functions):
+        raise ValueError("median_milliseconds needs one or more callables")
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be a positive int, got {repeats!r}")
+    started, rounds = time.perf_counter(), 0
+    while rounds < warmup or time.perf_counter() - started < warmup_seconds:
         for function in functions:
             function()
+        rounds += 1
     times = [[] for _ in functions]
     for round_number in range(repeats):
-        order = (
-            range(len(functions))
-            if round_number % 2 == 0
-            else reversed(range(len(functions)))
-        )
-        for index in order:
+        order = range(len(functions))
+        for index in order if round_number % 2 == 0 else reversed(order):
             started = time.perf_counter()
             functions[index]()
             times[index].append(time.perf_counter() - started)
@@ -187,16 +321,18 @@ def median_milliseconds(*functions, repeats: int = 30, warmup: int = 3) -> list:
 
 
 __all__ = [
-    'seed_everything',
-    'check_shape',
-    'check_feature_map',
-    'count_parameters',
-    'to_numpy',
-    'to_channels_last',
-    'to_channels_first',
-    'max_abs_diff',
-    'TORCH_TO_KERAS_AXES',
-    'torch_weight_to_keras',
-    'port_weights',
-    'median_milliseconds',
+    "seed_everything",
+    "check_shape",
+    "feature_map_problem",
+    "check_feature_map",
+    "count_parameters",
+    "to_numpy",
+    "to_channels_last",
+    "to_channels_first",
+    "max_abs_diff",
+    "TORCH_TO_KERAS_AXES",
+    "torch_weight_to_keras",
+    "port_weights",
+    "compare_torch_keras",
+    "median_milliseconds",
 ]

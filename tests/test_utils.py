@@ -1,29 +1,29 @@
-"""The shared helpers of chapter 1 (cnn_attention.utils) and the exporter that writes the package."""
-
-import importlib.util
-import json
-from pathlib import Path
+"""The framework-free helpers of chapter 1 (cnn_attention.utils) and their edges."""
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 import torch
 from keras import layers
 from torch import nn
 
+import cnn_attention.keras as keras_modules
+import cnn_attention.torch as torch_modules
 from cnn_attention.utils import (
     check_feature_map,
     check_shape,
+    compare_torch_keras,
     count_parameters,
     max_abs_diff,
+    median_milliseconds,
     port_weights,
     seed_everything,
     to_channels_first,
     to_channels_last,
+    to_numpy,
     torch_weight_to_keras,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_seed_everything_makes_both_frameworks_repeat():
@@ -35,6 +35,12 @@ def test_seed_everything_makes_both_frameworks_repeat():
         assert max_abs_diff(a, b) == 0
 
 
+@pytest.mark.parametrize("seed", [-1, 2**32, 1.0, True, "0", None])
+def test_seed_everything_refuses_what_numpy_cannot_take(seed):
+    with pytest.raises(ValueError, match=r"seed must be an int in \[0, 2\*\*32\)"):
+        seed_everything(seed)
+
+
 def test_check_shape_returns_the_shape_and_accepts_none_as_any_size():
     assert check_shape(torch.zeros(2, 8, 1, 1), (2, 8, 1, 1)) == (2, 8, 1, 1)
     assert check_shape(np.zeros((2, 3)), (None, 3)) == (2, 3)
@@ -42,12 +48,11 @@ def test_check_shape_returns_the_shape_and_accepts_none_as_any_size():
         check_shape(torch.zeros(2, 8, 1), (2, 8))
 
 
-def test_check_feature_map_accepts_shapes_with_unknown_batch():
+def test_check_feature_map_accepts_shapes_with_unknown_sizes():
     check_feature_map((None, 5, 7, 8), 8, channels_last=True, layer="x")
-    with pytest.raises(
-        ValueError,
-        match=r"layer x was built for 8 channels but got 3 .* \(N, C, H, W\)",
-    ):
+    check_feature_map((None, None, None, 8), 8, channels_last=True, layer="x")
+    message = r"layer x was built for 8 channels but got 3 .* \(N, C, H, W\)"
+    with pytest.raises(ValueError, match=message):
         check_feature_map((None, 3, 5, 7), 8, channels_last=False, layer="layer x")
 
 
@@ -57,24 +62,61 @@ def test_count_parameters_counts_trainable_weights_in_both_frameworks():
     assert count_parameters(nn.Linear(3, 4)) == count_parameters(dense) == 16
     batch_norm = layers.BatchNormalization(name="bn")
     batch_norm.build((None, 5))
-    assert (
-        count_parameters(nn.BatchNorm1d(5)) == count_parameters(batch_norm) == 10
-    )  # statistics excluded
-    with pytest.raises(
-        ValueError, match="expects a torch.nn.Module or a Keras layer, got list"
-    ):
+    # running statistics are not parameters, in either framework
+    assert count_parameters(nn.BatchNorm1d(5)) == count_parameters(batch_norm) == 10
+    with pytest.raises(ValueError, match="expects a torch.nn.Module or a Keras layer, got list"):
         count_parameters([1, 2])
+
+
+def test_count_parameters_refuses_an_unbuilt_keras_layer():
+    """Hole: an unbuilt layer used to count as 0 parameters."""
+    with pytest.raises(ValueError, match=r"SEModule 'se' is not built, so it has no weights"):
+        count_parameters(keras_modules.SEModule(16, name="se"))
 
 
 def test_layout_conversions_are_inverse():
     x = np.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5)
     assert to_channels_last(x).shape == (2, 4, 5, 3)
     np.testing.assert_array_equal(to_channels_first(to_channels_last(x)), x)
-    with pytest.raises(
-        ValueError,
-        match=r"cannot compare arrays of shapes \(2, 3, 4, 5\) and \(2, 4, 5, 3\)",
-    ):
+    with pytest.raises(ValueError, match=r"cannot compare arrays of shapes \(2, 3, 4, 5\)"):
         max_abs_diff(x, to_channels_last(x))
+
+
+# Holes found by a hostile test: each case used to return a wrong number.
+@pytest.mark.parametrize(
+    "a, b, message",
+    [
+        (np.array([1j]), np.array([0j]), r"cannot compare arrays of dtype complex128"),
+        (None, None, r"expected a tensor or an array, got None"),
+        (np.array(["a"]), np.array(["b"]), r"cannot compare arrays of dtype <U1"),
+        (np.array([np.nan]), np.array([1.0]), r"containing NaN \(1 and 0 NaN values\)"),
+    ],
+)
+def test_max_abs_diff_refuses_what_has_no_distance(a, b, message):
+    with pytest.raises(ValueError, match=message):
+        max_abs_diff(a, b)
+
+
+def test_max_abs_diff_is_exact_for_big_integers_and_equal_infinities():
+    assert max_abs_diff(np.array([2**62 + 1]), np.array([2**62])) == 1.0
+    assert max_abs_diff(np.array([np.inf, -np.inf, 1.0]), np.array([np.inf, -np.inf, 1.0])) == 0
+    assert max_abs_diff(np.array([np.inf]), np.array([1.0])) == np.inf
+    assert max_abs_diff(np.array([np.inf]), np.array([-np.inf])) == np.inf
+    assert max_abs_diff(np.zeros((0, 3)), np.zeros((0, 3))) == 0.0
+
+
+def test_bfloat16_tensors_become_float32_arrays():
+    """Hole: to_numpy and port_weights used to fail on bfloat16 with a TypeError."""
+    values = torch.tensor([1.5, -2.25], dtype=torch.bfloat16)
+    assert to_numpy(values).dtype == np.float32
+    assert max_abs_diff(values, tf.constant([1.5, -2.25], dtype=tf.bfloat16)) == 0.0
+    linear = nn.Linear(3, 2).to(torch.bfloat16)
+    dense = layers.Dense(2, name="dense")
+    dense.build((None, 3))
+    port_weights(linear, dense)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(dense.kernel), linear.weight.float().T.detach().numpy()
+    )
 
 
 @pytest.mark.parametrize(
@@ -92,16 +134,12 @@ def test_torch_weight_to_keras_layout_rules(torch_shape, keras_shape):
     weight = np.random.default_rng(0).normal(size=torch_shape)
     converted = torch_weight_to_keras(weight, keras_shape)
     assert converted.shape == keras_shape
-    assert sorted(converted.ravel()) == sorted(
-        weight.ravel()
-    )  # a permutation, nothing lost
+    assert sorted(converted.ravel()) == sorted(weight.ravel())  # a permutation
 
 
 def test_torch_weight_to_keras_refuses_shapes_no_rule_explains():
-    with pytest.raises(
-        ValueError,
-        match=r"no layout rule turns a PyTorch weight of shape \(4, 3\) into Keras shape",
-    ):
+    message = r"no layout rule turns a PyTorch weight of shape \(4, 3\) into Keras shape"
+    with pytest.raises(ValueError, match=message):
         torch_weight_to_keras(np.zeros((4, 3)), (4, 4))
 
 
@@ -125,26 +163,40 @@ def test_torch_weight_to_keras_refuses_shapes_no_rule_explains():
         ),
     ],
 )
-def test_port_weights_makes_layers_agree(make_torch, make_keras, input_shape):
+def test_compare_torch_keras_ports_and_compares(make_torch, make_keras, input_shape):
     torch.manual_seed(0)
     torch_layer, keras_layer = make_torch(), make_keras()
-    x = torch.randn(*input_shape)
-    keras_layer(to_channels_last(x))  # build
-    table = port_weights(torch_layer, keras_layer)
-    assert [name for name, _, _ in table] == ["weight", "bias"]
-    assert (
-        max_abs_diff(
-            torch_layer(x), to_channels_first(keras_layer(to_channels_last(x)))
-        )
-        <= 1e-5
-    )
+    assert not keras_layer.built
+    assert compare_torch_keras(torch_layer, keras_layer, torch.randn(*input_shape)) <= 1e-5
+    assert keras_layer.built
+
+
+def test_compare_torch_keras_takes_lists_and_restores_training_mode():
+    class Pair(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 3, 1)
+
+        def forward(self, maps):
+            return [self.conv(maps[0]), maps[1] * 2]
+
+    class KerasPair(layers.Layer):
+        def __init__(self):
+            super().__init__(name="pair")
+            self.conv = layers.Conv2D(3, 1, name="conv")
+
+        def call(self, maps):
+            return [self.conv(maps[0]), maps[1] * 2]
+
+    module = Pair().train()
+    inputs = [torch.randn(2, 3, 4, 4), torch.randn(2, 5, 2, 2)]
+    assert compare_torch_keras(module, KerasPair(), inputs) <= 1e-5
+    assert module.training
 
 
 def test_port_weights_tells_when_the_keras_layer_is_not_built():
-    with pytest.raises(
-        ValueError,
-        match=r"PyTorch has 2 tensors .* Keras has 0 weights .*not built yet",
-    ):
+    message = r"PyTorch has 2 tensors .* Keras has 0 weights .*not built"
+    with pytest.raises(ValueError, match=message):
         port_weights(nn.Linear(3, 4), layers.Dense(4, name="dense"))
 
 
@@ -154,84 +206,33 @@ def test_port_weights_skips_batchnorm_counter_and_keeps_statistics():
     keras_bn = layers.BatchNormalization(name="bn")
     keras_bn.build((None, 3))
     table = port_weights(torch_bn, keras_bn)
-    assert [name for name, _, _ in table] == [
-        "weight",
-        "bias",
-        "running_mean",
-        "running_var",
-    ]
+    assert [name for name, _, _ in table] == ["weight", "bias", "running_mean", "running_var"]
     np.testing.assert_allclose(keras.ops.convert_to_numpy(keras_bn.moving_mean), 0.5)
 
 
-def load_exporter():
-    spec = importlib.util.spec_from_file_location(
-        "export_package", ROOT / "tools" / "export_package.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.mark.parametrize(
+    "torch_arguments, keras_arguments, difference",
+    [
+        ({}, {"activation": "swish"}, r"activation: 'relu' vs 'swish'"),
+        ({}, {"gate": "hard_sigmoid"}, r"gate: 'sigmoid' vs 'hard_sigmoid'"),
+        ({"reduction": 4}, {"hidden_channels": 4}, r"reduction: 4 vs 16, hidden_channels"),
+    ],
+)
+def test_port_weights_refuses_modules_configured_differently(
+    torch_arguments, keras_arguments, difference
+):
+    """Hole: porting into a layer with another activation or gate used to succeed."""
+    torch_module = torch_modules.SEModule(16, **torch_arguments)
+    keras_layer = keras_modules.SEModule(16, name="se", **keras_arguments)
+    keras_layer.build((None, 3, 3, 16))
+    with pytest.raises(ValueError, match=rf"configured differently \({difference}"):
+        port_weights(torch_module, keras_layer)
 
 
-def write_notebook(path, *sources):
-    cells = [
-        {
-            "cell_type": "code",
-            "source": source,
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-        }
-        for source in sources
-    ]
-    path.write_text(
-        json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
-    )
-    return path
-
-
-def test_exporter_routes_cells_by_directive_and_names_every_source(tmp_path):
-    exporter = load_exporter()
-    first = write_notebook(
-        tmp_path / "01_a.ipynb",
-        "#| export torch.se\nimport torch\n\nclass SEModule: pass",
-        "print('not exported')",
-        "#| export helpers\nVALUE = 1\n_private = 2",
-    )
-    second = write_notebook(
-        tmp_path / "02_b.ipynb", "#| export helpers\ndef helper():\n    return VALUE"
-    )
-    files = {
-        path.relative_to(exporter.ROOT).as_posix(): text
-        for path, text in exporter.render_modules([first, second]).items()
-    }
-    assert set(files) == {
-        "cnn_attention/torch/se.py",
-        "cnn_attention/torch/__init__.py",
-        "cnn_attention/helpers.py",
-    }
-    helpers = files["cnn_attention/helpers.py"]
-    assert helpers.startswith(
-        "# This file was generated from notebooks/01_a.ipynb\n#   and notebooks/02_b.ipynb"
-        " — do not edit."
-    )
-    assert (
-        "VALUE = 1" in helpers
-        and "def helper" in helpers
-        and "not exported" not in helpers
-    )
-    assert helpers.endswith("__all__ = [\n    'VALUE',\n    'helper',\n]\n")
-    assert "from .se import SEModule" in files["cnn_attention/torch/__init__.py"]
-
-
-def test_exporter_check_mode_passes_on_the_committed_package():
-    assert load_exporter().main(["--check"]) == 0
-
-
-def test_exporter_refuses_a_directive_it_cannot_route(tmp_path):
-    notebook = write_notebook(
-        tmp_path / "01_a.ipynb", "#| export torch.layers.se\nVALUE = 1"
-    )
-    with pytest.raises(
-        ValueError, match=r"01_a.ipynb: bad directive '#\| export torch.layers.se'"
-    ):
-        load_exporter().render_modules([notebook])
+def test_median_milliseconds_times_every_candidate():
+    timings = median_milliseconds(lambda: None, lambda: sum(range(100)), repeats=3)
+    assert len(timings) == 2 and all(t >= 0 for t in timings)
+    with pytest.raises(ValueError, match=r"repeats must be a positive int"):
+        median_milliseconds(lambda: None, repeats=0)
+    with pytest.raises(ValueError, match=r"needs one or more callables"):
+        median_milliseconds(3)

@@ -1,9 +1,48 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb
-#   and notebooks/03_efficient_channel_attention.ipynb — do not edit.
-# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/02_squeeze_excitation.ipynb
+#   notebooks/03_efficient_channel_attention.ipynb
+# then run `make export`.
+"""The book's layers for Keras 3, one import away (imports keras only)."""
 
-"""cnn_attention.keras: the modules of the book, one import away."""
-
-from .activations import get_activation, get_gate
+from .activations import create_activation, create_gate
+from .blocks import ConvNormAct, batch_norm
 from .eca import ECAModule
+from .factory import (
+    ATTENTION_MODULES,
+    ConfigMixin,
+    create_attention,
+    register_attention,
+)
+from .resnet import (
+    BLOCKS,
+    BasicBlock,
+    Bottleneck,
+    ClassifierHead,
+    ResNet,
+    resnet18,
+    resnet34,
+    resnet50,
+)
 from .se import SEModule
+
+__all__ = [
+    "ATTENTION_MODULES",
+    "BLOCKS",
+    "BasicBlock",
+    "Bottleneck",
+    "ClassifierHead",
+    "ConfigMixin",
+    "ConvNormAct",
+    "ECAModule",
+    "ResNet",
+    "SEModule",
+    "batch_norm",
+    "create_activation",
+    "create_attention",
+    "create_gate",
+    "register_attention",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+]

@@ -1,11 +1,15 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb — do not edit.
-# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/02_squeeze_excitation.ipynb
+# then run `make export`.
 
-import keras
+from keras import layers
 
 from cnn_attention.arguments import ACTIVATIONS, GATES, check_choice
 
-# Our names -> Keras's names (Keras 3 calls hard swish "hard_silu"; both hard functions use relu6(x + 3) / 6).
+# --- notebooks/02_squeeze_excitation.ipynb, cell 45 ---
+# Our names -> Keras's (Keras 3 calls hard swish "hard_silu"; the hard functions
+# are built from relu6(x + 3) / 6, as in PyTorch).
 _KERAS_NAMES = {
     "relu": "relu",
     "silu": "silu",
@@ -16,19 +20,21 @@ _KERAS_NAMES = {
 }
 
 
-def get_activation(name: str):
-    """The hidden-layer nonlinearity by name: one of ACTIVATIONS."""
-    return keras.activations.get(
-        _KERAS_NAMES[check_choice("activation", name, ACTIVATIONS)]
-    )
+def create_activation(activation: str, **kwargs) -> layers.Activation:
+    """The hidden-layer nonlinearity by name (one of ACTIVATIONS), as a layer.
+
+    Keyword arguments (`name`, `dtype`) go to the layer.
+    """
+    check_choice("activation", activation, ACTIVATIONS)
+    return layers.Activation(_KERAS_NAMES[activation], **kwargs)
 
 
-def get_gate(name: str):
-    """The squashing function that turns scores into weights in [0, 1]: one of GATES."""
-    return keras.activations.get(_KERAS_NAMES[check_choice("gate", name, GATES)])
+def create_gate(gate: str, **kwargs) -> layers.Activation:
+    """The function that turns scores into weights in [0, 1] (one of GATES), a layer."""
+    return layers.Activation(_KERAS_NAMES[check_choice("gate", gate, GATES)], **kwargs)
 
 
 __all__ = [
-    'get_activation',
-    'get_gate',
+    "create_activation",
+    "create_gate",
 ]

@@ -1,17 +1,23 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb — do not edit.
-# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/02_squeeze_excitation.ipynb
+# then run `make export`.
 
-import keras
 from keras import layers, ops
 
-from cnn_attention.arguments import se_hidden_channels
-from cnn_attention.keras.activations import get_activation, get_gate
+from cnn_attention.arguments import check_bool, se_hidden_channels
+from cnn_attention.keras.activations import create_activation, create_gate
+from cnn_attention.keras.factory import ConfigMixin, register_attention
 from cnn_attention.utils import check_feature_map
 
 
-@keras.saving.register_keras_serializable(package="cnn_attention")
-class SEModule(layers.Layer):
-    """Squeeze-and-Excitation (Hu et al., 2018) for (N, H, W, C) feature maps; same arguments as the PyTorch module."""
+# --- notebooks/02_squeeze_excitation.ipynb, cell 48 ---
+@register_attention("se")
+class SEModule(ConfigMixin, layers.Layer):
+    """Squeeze-and-Excitation (Hu et al., 2018) for (N, H, W, C) feature maps.
+
+    The arguments are the PyTorch module's; Keras's own (`name`, `dtype`, ...) follow.
+    """
 
     def __init__(
         self,
@@ -25,49 +31,37 @@ class SEModule(layers.Layer):
     ):
         super().__init__(**kwargs)
         hidden = se_hidden_channels(channels, reduction, hidden_channels)
-        self.channels, self.reduction, self.hidden_channels = (
-            channels,
-            reduction,
-            hidden_channels,
+        self.set_config(
+            channels=channels,
+            reduction=reduction,
+            hidden_channels=hidden_channels,
+            bias=check_bool("bias", bias),
+            activation=activation,
+            gate=gate,
         )
-        self.bias, self.activation, self.gate = bias, activation, gate
-        self.act_fn, self.gate_fn = get_activation(activation), get_gate(gate)
-        self.fc1 = layers.Dense(
-            hidden, use_bias=bias, name="fc1"
-        )  # kernel W1^T: (C, C/r)
-        self.fc2 = layers.Dense(
-            channels, use_bias=bias, name="fc2"
-        )  # kernel W2^T: (C/r, C)
+        self.channels = channels
+        policy = self.dtype_policy  # sublayers compute in the layer's dtype
+        self.fc1 = layers.Dense(hidden, use_bias=bias, name="fc1", dtype=policy)
+        self.act = create_activation(activation, name="act", dtype=policy)
+        self.fc2 = layers.Dense(channels, use_bias=bias, name="fc2", dtype=policy)
+        self.gate = create_gate(gate, name="gate", dtype=policy)
 
     def build(self, input_shape):
         check_feature_map(
-            input_shape, self.channels, channels_last=True, layer=self.name
+            input_shape, self.channels, channels_last=True, layer=self.label
         )
-        self.fc1.build((None, self.channels))
-        self.fc2.build((None, self.fc1.units))
+        self.fc1.build((None, self.channels))  # kernel W1^T: (C, C/r)
+        self.fc2.build((None, self.fc1.units))  # kernel W2^T: (C/r, C)
 
     def call(self, x):
-        check_feature_map(x, self.channels, channels_last=True, layer=self.name)
+        check_feature_map(x, self.channels, channels_last=True, layer=self.label)
         z = ops.mean(x, axis=(1, 2))  # squeeze: (N, H, W, C) -> (N, C)
-        s = self.gate_fn(
-            self.fc2(self.act_fn(self.fc1(z)))
-        )  # excitation: (N, C) -> (N, C/r) -> (N, C)
-        return x * ops.reshape(
-            s, (-1, 1, 1, self.channels)
-        )  # scale: (N, 1, 1, C) broadcast -> (N, H, W, C)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "channels": self.channels,
-            "reduction": self.reduction,
-            "hidden_channels": self.hidden_channels,
-            "bias": self.bias,
-            "activation": self.activation,
-            "gate": self.gate,
-        }
+        # excitation: (N, C) -> (N, C/r) -> (N, C)
+        s = self.gate(self.fc2(self.act(self.fc1(z))))
+        # scale: (N, 1, 1, C) broadcast -> (N, H, W, C)
+        return x * ops.reshape(s, (-1, 1, 1, self.channels))
 
 
 __all__ = [
-    'SEModule',
+    "SEModule",
 ]

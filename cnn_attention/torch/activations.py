@@ -1,10 +1,13 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb — do not edit.
-# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/02_squeeze_excitation.ipynb
+# then run `make export`.
 
 from torch import nn
 
 from cnn_attention.arguments import ACTIVATIONS, GATES, check_choice
 
+# --- notebooks/02_squeeze_excitation.ipynb, cell 23 ---
 _TORCH_LAYERS = {
     "relu": nn.ReLU,
     "silu": nn.SiLU,
@@ -15,17 +18,17 @@ _TORCH_LAYERS = {
 }
 
 
-def make_activation(name: str) -> nn.Module:
+def create_activation(activation: str) -> nn.Module:
     """The hidden-layer nonlinearity by name: one of ACTIVATIONS."""
-    return _TORCH_LAYERS[check_choice("activation", name, ACTIVATIONS)]()
+    return _TORCH_LAYERS[check_choice("activation", activation, ACTIVATIONS)]()
 
 
-def make_gate(name: str) -> nn.Module:
-    """The squashing function that turns scores into weights in [0, 1]: one of GATES."""
-    return _TORCH_LAYERS[check_choice("gate", name, GATES)]()
+def create_gate(gate: str) -> nn.Module:
+    """The function that turns scores into weights in [0, 1], by name: one of GATES."""
+    return _TORCH_LAYERS[check_choice("gate", gate, GATES)]()
 
 
 __all__ = [
-    'make_activation',
-    'make_gate',
+    "create_activation",
+    "create_gate",
 ]

@@ -1,24 +1,30 @@
-# This file was generated from notebooks/03_efficient_channel_attention.ipynb — do not edit.
-# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/03_efficient_channel_attention.ipynb
+# then run `make export`.
 
 import torch
 from torch import nn
 
 from cnn_attention.arguments import eca_kernel_size_or_default
-from cnn_attention.torch.activations import make_gate
-from cnn_attention.utils import check_feature_map
+from cnn_attention.torch.activations import create_gate
+from cnn_attention.torch.checks import check_input
+from cnn_attention.torch.factory import ConfigMixin, register_attention
 
 
-class ECAModule(nn.Module):
+# --- notebooks/03_efficient_channel_attention.ipynb, cell 46 ---
+@register_attention("eca")
+class ECAModule(ConfigMixin, nn.Module):
     """Efficient Channel Attention (Wang et al., 2020) for (N, C, H, W) feature maps.
 
-    z = mean of x over H and W;  s = gate(conv1d_k(z)) with one shared kernel of size k and no bias;
-    returns x * s.  k = psi(C) unless `kernel_size` is given.
+    z = mean of x over H and W; s = gate(conv1d_k(z)), one shared kernel of size k
+    and no bias; returns x * s. k = psi(C) unless `kernel_size` is given.
 
     Args:
         channels: C, the number of input channels.
-        kernel_size: odd size k of the 1-D convolution across channels; None computes psi(C) from gamma, beta.
-        gamma, beta: the paper's constants in psi(C) = |log2(C)/gamma + beta/gamma|_odd (2 and 1).
+        kernel_size: odd size k of the 1-D convolution across channels; None
+            computes psi(C) from gamma and beta.
+        gamma, beta: the constants of psi(C) = |log2(C)/gamma + beta/gamma|_odd.
         gate: "sigmoid" (paper) or "hard_sigmoid".
     """
 
@@ -31,25 +37,30 @@ class ECAModule(nn.Module):
         gate: str = "sigmoid",
     ):
         super().__init__()
-        self.channels = channels
         self.kernel_size = eca_kernel_size_or_default(
             channels, kernel_size, gamma, beta
         )
-        self.conv = nn.Conv1d(
-            1, 1, self.kernel_size, padding=self.kernel_size // 2, bias=False
-        )  # weight (1, 1, k)
-        self.gate = make_gate(gate)
+        self.set_config(
+            channels=channels,
+            kernel_size=kernel_size,
+            gamma=gamma,
+            beta=beta,
+            gate=gate,
+        )
+        self.channels = channels
+        k = self.kernel_size
+        self.conv = nn.Conv1d(1, 1, k, padding=k // 2, bias=False)  # weight (1, 1, k)
+        self.gate = create_gate(gate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_feature_map(x, self.channels, channels_last=False, layer="ECAModule")
+        check_input(x, self.channels, self.label)
         z = x.mean(dim=(2, 3))  # squeeze: (N, C, H, W) -> (N, C)
-        y = self.conv(
-            z[:, None, :]
-        )  # channels become the length axis: (N, 1, C) -> (N, 1, C)
+        # the channels become the length axis: (N, 1, C) -> (N, 1, C)
+        y = self.conv(z[:, None, :])
         s = self.gate(y).view(-1, self.channels, 1, 1)  # (N, 1, C) -> (N, C, 1, 1)
         return x * s  # broadcast over H, W -> (N, C, H, W)
 
 
 __all__ = [
-    'ECAModule',
+    "ECAModule",
 ]

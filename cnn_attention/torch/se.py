@@ -1,25 +1,32 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb — do not edit.
-# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/02_squeeze_excitation.ipynb
+# then run `make export`.
 
 import torch
 from torch import nn
 
-from cnn_attention.arguments import se_hidden_channels
-from cnn_attention.torch.activations import make_activation, make_gate
-from cnn_attention.utils import check_feature_map
+from cnn_attention.arguments import check_bool, se_hidden_channels
+from cnn_attention.torch.activations import create_activation, create_gate
+from cnn_attention.torch.checks import check_input
+from cnn_attention.torch.factory import ConfigMixin, register_attention
 
 
-class SEModule(nn.Module):
+# --- notebooks/02_squeeze_excitation.ipynb, cell 27 ---
+@register_attention("se")
+class SEModule(ConfigMixin, nn.Module):
     """Squeeze-and-Excitation (Hu et al., 2018) for (N, C, H, W) feature maps.
 
-    z = mean of x over H and W;  s = gate(W2 act(W1 z + b1) + b2);  returns x * s, s broadcast over H and W.
+    z = mean of x over H and W; s = gate(W2 act(W1 z + b1) + b2); returns x * s,
+    with s broadcast over H and W.
 
     Args:
         channels: C, the number of input channels.
         reduction: r; the bottleneck has C // r units (the paper uses r = 16).
-        hidden_channels: explicit bottleneck width, overriding C // r (use it when C < r).
-        bias: whether the two fully connected layers have biases (the paper's do).
-        activation: "relu" (paper), "silu"/"swish" (EfficientNet) or "hard_swish" (MobileNetV3).
+        hidden_channels: explicit bottleneck width instead of C // r (for C < r).
+        bias: whether the two fully connected layers have biases. The paper's
+            equations have none; Keras, timm and the SE authors' Caffe models do.
+        activation: "relu" (paper), "silu"/"swish" (EfficientNet), "hard_swish".
         gate: "sigmoid" (paper) or "hard_sigmoid" (MobileNetV3).
     """
 
@@ -33,22 +40,46 @@ class SEModule(nn.Module):
         gate: str = "sigmoid",
     ):
         super().__init__()
-        self.channels = channels
         hidden = se_hidden_channels(channels, reduction, hidden_channels)
+        self.set_config(
+            channels=channels,
+            reduction=reduction,
+            hidden_channels=hidden_channels,
+            bias=check_bool("bias", bias),
+            activation=activation,
+            gate=gate,
+        )
+        self.channels = channels
         self.fc1 = nn.Linear(channels, hidden, bias=bias)  # W1: (C/r, C)
-        self.act = make_activation(activation)
+        self.act = create_activation(activation)
         self.fc2 = nn.Linear(hidden, channels, bias=bias)  # W2: (C, C/r)
-        self.gate = make_gate(gate)
+        self.gate = create_gate(gate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_feature_map(x, self.channels, channels_last=False, layer="SEModule")
+        check_input(x, self.channels, self.label)
         z = x.mean(dim=(2, 3))  # squeeze: (N, C, H, W) -> (N, C)
-        s = self.gate(
-            self.fc2(self.act(self.fc1(z)))
-        )  # excitation: (N, C) -> (N, C/r) -> (N, C)
+        # excitation: (N, C) -> (N, C/r) -> (N, C)
+        s = self.gate(self.fc2(self.act(self.fc1(z))))
         return x * s[:, :, None, None]  # scale: (N, C, 1, 1) broadcast -> (N, C, H, W)
 
 
+def senet_pytorch_keys(state_dict: dict) -> dict:
+    """A state_dict of senet.pytorch's SELayer (seed 004) with our SEModule's keys.
+
+    Its `fc` is Sequential(Linear, ReLU, Linear, Sigmoid): fc.0 -> fc1, fc.2 -> fc2.
+    Load the result into SEModule(C, r, bias=False).
+    """
+    renames = {"fc.0.": "fc1.", "fc.2.": "fc2."}
+    converted = {}
+    for key, value in state_dict.items():
+        prefix = next((p for p in renames if key.startswith(p)), None)
+        if prefix is None:
+            raise ValueError(f"unexpected key {key!r} in a senet.pytorch SELayer")
+        converted[renames[prefix] + key[len(prefix) :]] = value
+    return converted
+
+
 __all__ = [
-    'SEModule',
+    "SEModule",
+    "senet_pytorch_keys",
 ]

@@ -1,11 +1,17 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb
-#   and notebooks/03_efficient_channel_attention.ipynb — do not edit.
-# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/02_squeeze_excitation.ipynb
+#   notebooks/03_efficient_channel_attention.ipynb
+# then run `make export`.
 
-# Seed 001's Keras functions with the one change Keras 3 forces: tf.nn.relu / tf.nn.sigmoid on symbolic
-# tensors raise "A KerasTensor cannot be used as input to a TensorFlow function", so they become
-# layers.Activation. Everything else is as the seed wrote it.
+import math
+
 from keras import layers
+
+# --- notebooks/02_squeeze_excitation.ipynb, cell 53 ---
+# Seed 001's Keras functions, with the one change Keras 3 forces: tf.nn.relu and
+# tf.nn.sigmoid on symbolic tensors raise "A KerasTensor cannot be used as input to
+# a TensorFlow function", so they become layers.Activation. The rest is the seed's.
 
 
 def se_block(inputs, ratio=4):
@@ -21,17 +27,20 @@ def se_block(inputs, ratio=4):
     return outputs
 
 
-import math
-
-
+# --- notebooks/03_efficient_channel_attention.ipynb, cell 16 ---
 def eca_block(inputs, b=1, gama=2):
-    """Seed 001's ECA block (functional Keras), ported to Keras 3 (tf.nn.sigmoid -> layers.Activation)."""
+    """Seed 001's ECA block (functional Keras), ported to Keras 3.
+
+    tf.nn.sigmoid became layers.Activation; the rest is the seed's.
+    """
     in_channel = inputs.shape[-1]
     kernel_size = int(abs((math.log(in_channel, 2) + b) / gama))
-    # The seed's comment: "if the kernel size is even, use it" -- but the code keeps odd sizes.
+    # The seed's comment: "if the kernel size is even, use it"
+    # (but the code keeps odd sizes).
     if kernel_size % 2:
         kernel_size = kernel_size
-    # The seed's comment: "if it is odd, make it even" -- but the code turns even sizes into odd ones.
+    # The seed's comment: "if it is odd, make it even"
+    # (but the code turns even sizes into odd ones).
     else:
         kernel_size = kernel_size + 1
     x = layers.GlobalAveragePooling2D()(inputs)
@@ -46,6 +55,6 @@ def eca_block(inputs, b=1, gama=2):
 
 
 __all__ = [
-    'se_block',
-    'eca_block',
+    "se_block",
+    "eca_block",
 ]

@@ -1,9 +1,13 @@
-# This file was generated from notebooks/02_squeeze_excitation.ipynb — do not edit.
-# Change the notebooks' '#| export' cells instead, then run `make export` (tools/export_package.py).
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/02_squeeze_excitation.ipynb
+# then run `make export`.
 
-# The seeds' original PyTorch code, kept verbatim (formatting aside) so the book and the benchmarks can run it.
 import torch
 from torch import nn
+
+# --- notebooks/02_squeeze_excitation.ipynb, cell 100 ---
+# Seed 004's PyTorch code, verbatim but for formatting, so the book can run it.
 
 
 class SELayer(nn.Module):
@@ -27,7 +31,7 @@ class SELayer(nn.Module):
 
 
 class ChannelAttention(nn.Module):
-    """Seed 004's CBAM channel attention, as written: note `ratio` is accepted and never used."""
+    """Seed 004's CBAM channel attention, as written: `ratio` is never used."""
 
     def __init__(self, in_planes, ratio=16):
         super(ChannelAttention, self).__init__()
@@ -48,6 +52,6 @@ class ChannelAttention(nn.Module):
 
 
 __all__ = [
-    'SELayer',
-    'ChannelAttention',
+    "SELayer",
+    "ChannelAttention",
 ]

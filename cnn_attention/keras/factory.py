@@ -1,0 +1,92 @@
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/02_squeeze_excitation.ipynb
+# then run `make export`.
+
+from collections.abc import Callable
+
+import keras
+from keras import layers
+
+# --- notebooks/02_squeeze_excitation.ipynb, cell 47 ---
+# name -> class; each layer registers itself where it is defined.
+ATTENTION_MODULES: dict[str, type[layers.Layer]] = {}
+
+
+class ConfigMixin:
+    """get_config() from the constructor arguments kept in `self.config`.
+
+    The PyTorch modules have the same mixin, so `port_weights` can compare configs.
+    """
+
+    def set_config(self, **arguments) -> None:
+        self.config = arguments
+
+    @property
+    def label(self) -> str:  # names the layer in error messages
+        return f"{type(self).__name__} {self.name!r}"
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), **self.config}
+
+
+def register_attention(name: str):
+    """Class decorator: make `create_attention(name, channels)` build this layer.
+
+    It also registers the class with Keras, so saved models can be loaded (after
+    `import cnn_attention.keras`). A name belongs to one class, as in PyTorch.
+    """
+
+    def register(layer_class):
+        known = ATTENTION_MODULES.setdefault(name, layer_class)
+        if known.__name__ != layer_class.__name__:
+            raise ValueError(
+                f"attention {name!r} is already registered to "
+                f"{known.__module__}.{known.__qualname__}; choose another name"
+            )
+        if known is not layer_class:  # the same class defined again: keep the first
+            return layer_class
+        serializable = keras.saving.register_keras_serializable(package="cnn_attention")
+        return serializable(layer_class)
+
+    return register
+
+
+def create_attention(
+    attention: str | Callable[..., layers.Layer] | None, channels: int, **kwargs
+) -> layers.Layer:
+    """An attention layer for `channels` channels, by name, by factory, or none.
+
+    `attention` is a registered name ("se", "eca", ...), a callable called as
+    `attention(channels, **kwargs)`, or None for layers.Identity() (no attention).
+    Keyword arguments such as `name=` and `dtype=` go to the layer.
+    """
+    import cnn_attention.keras  # noqa: F401  (importing the package registers all)
+
+    if attention is None:
+        allowed = {key: kwargs[key] for key in ("name", "dtype") if key in kwargs}
+        return layers.Identity(**allowed)
+    if isinstance(attention, str):
+        if attention not in ATTENTION_MODULES:
+            known = ", ".join(map(repr, sorted(ATTENTION_MODULES)))
+            raise ValueError(f"unknown attention {attention!r}; known: {known}")
+        return ATTENTION_MODULES[attention](channels, **kwargs)
+    if callable(attention) and not isinstance(attention, bool):
+        layer = attention(channels, **kwargs)
+        if not isinstance(layer, layers.Layer):
+            raise ValueError(
+                f"the attention factory returned {type(layer).__name__}, "
+                "not a Keras layer"
+            )
+        return layer
+    raise ValueError(
+        f"attention must be a registered name, a callable or None; got {attention!r}"
+    )
+
+
+__all__ = [
+    "ATTENTION_MODULES",
+    "ConfigMixin",
+    "register_attention",
+    "create_attention",
+]

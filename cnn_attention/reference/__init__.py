@@ -1,0 +1,10 @@
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/02_squeeze_excitation.ipynb
+#   notebooks/03_efficient_channel_attention.ipynb
+# then run `make export`.
+"""The seeds' and the papers' original code, transcribed so the book can run it.
+
+Not part of the package's API: import the module you need; each imports its
+own framework.
+"""
