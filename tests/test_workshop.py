@@ -240,6 +240,15 @@ def test_make_workshop_writes_both_copies(tmp_path):
     assert SOLUTION in code_sources(instructor)
 
 
+def test_untagged_solutions_are_reported(tmp_path):
+    chapter = synthetic_chapter()
+    chapter.cells.append(new_code_cell("# @title Solution\nanswer = 42"))
+    path = tmp_path / "demo.ipynb"
+    nbformat.write(chapter, path)
+    (line,) = make_workshop.make_workshop([path], tmp_path / "out")
+    assert line.startswith("demo.ipynb: 1 exercises (demo.1); cells [6] look like")
+
+
 @pytest.mark.parametrize(
     ("source", "message"),
     [

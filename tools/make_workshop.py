@@ -169,16 +169,13 @@ def instructor_copy(notebook, name: str = "notebook"):
 
 
 def unmarked_solutions(notebook) -> list[int]:
-    """Folded cells that look like solutions but are not tagged ``solution``."""
+    """Cells that look like solutions but are not tagged ``solution``."""
     return [
         index
         for index, cell in enumerate(notebook.cells)
         if cell.cell_type == "code"
         and not is_solution(cell)
-        and (
-            "hide-cell" in cell.metadata.get("tags", [])
-            or "check_exercise(" in cell.source
-        )
+        and ("check_exercise(" in cell.source or "@title Solution" in cell.source)
     ]
 
 
