@@ -23,7 +23,7 @@ help:
 	@echo "make workshop     student copies (solutions -> checks) and instructor copies of"
 	@echo "                  every chapter, outputs cleared, into _build/workshop/"
 	@echo "make set-repository URL=https://github.com/OWNER/REPO"
-	@echo "                  point _config.yml, the Colab install lines and book links at REPO"
+	@echo "                  point _config.yml, Colab install lines, book links at REPO"
 	@echo "make clean        remove build outputs; 'make distclean' also removes .venv"
 
 venv: $(STAMP)
@@ -63,7 +63,7 @@ benchmark: $(STAMP)
 workshop: $(STAMP)
 	$(BIN)/python tools/make_workshop.py
 
-# Standard library only: no need to build .venv for it. Without URL=, it prints its usage.
+# Standard library only: needs no .venv. Without URL=, it prints its usage.
 set-repository:
 	$(PYTHON) tools/set_repository.py $(URL)
 

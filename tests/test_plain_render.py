@@ -59,7 +59,7 @@ BROKEN = {
 CLEAN = [
     "# Title\n\nSE ([Hu et al., 2018](https://arxiv.org/abs/1709.01507)) squeezes.",
     "> **Note.** The order of the concatenated maps is part of the weights.",
-    "Chapter 2: [SE](https://owner.github.io/repo/notebooks/02_squeeze_excitation.html),"
+    "Chapter 2: [SE](https://owner.github.io/repo/notebooks/02_squeeze.html),"
     " [this section](#shapes), [a file](https://github.com/o/r/blob/main/README.md).",
     f"![dot](data:image/png;base64,{PNG}) ![web](https://example.org/figure.png)",
     "![kept](attachment:kept.png)",

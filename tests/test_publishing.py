@@ -197,6 +197,7 @@ def test_malformed_repository_url_is_refused(url, why):
 
 OLD = "https://github.com/cnn-attention-book/cnn-attention-book"
 OLD_BASE = "https://cnn-attention-book.github.io/cnn-attention-book/"
+COLAB = "https://colab.research.google.com/github/cnn-attention-book/cnn-attention-book"
 NEW = "https://github.com/new-owner/attention-book"
 NEW_BASE = "https://new-owner.github.io/attention-book/"
 # Every kind of place the URL appears, plus near misses that must stay as they are.
@@ -204,7 +205,7 @@ LINKS = f"""See [chapter 2]({OLD_BASE}notebooks/02_squeeze_excitation.html#setup
 the [notation]({OLD_BASE}book/notation.html), the
 [benchmark]({OLD}/blob/main/benchmarks/channel_attention_speed.py), the
 [clone URL]({OLD}.git), and
-[Colab](https://colab.research.google.com/github/cnn-attention-book/cnn-attention-book/blob/main/notebooks/01_tensor_shapes.ipynb).
+[Colab]({COLAB}/blob/main/notebooks/01_tensor_shapes.ipynb).
 Near misses: {OLD}-extras, https://example.github.io/other/docs/intro.html.
 """
 

@@ -43,8 +43,8 @@ KINDS = (
 # A 1x1 transparent PNG, standing in for a missing attachment so that nbconvert (which
 # refuses a notebook with one) renders the rest; the missing one is reported beforehand.
 PLACEHOLDER_PNG = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVO"
-    "RK5CYII="
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIA"
+    "AAUAAXpeqz8AAAAASUVORK5CYII="
 )
 CELL_START = re.compile(
     r'<div class="jp-Cell\b[^"]*"[^>]*\bid="cell-id=c(?P<index>\d+)"'

@@ -12,7 +12,8 @@ tool rewrites it together with the setting:
 - absolute links to the published book. GitHub Pages serves a project site at
   ``https://OWNER.github.io/REPO/`` (see `book_base_url`): chapters at
   ``<base>notebooks/<name>.html``, prose pages at ``<base>book/<name>.html``;
-- "Open in Colab" links, ``https://colab.research.google.com/github/OWNER/REPO/blob/...``;
+- "Open in Colab" links,
+  ``https://colab.research.google.com/github/OWNER/REPO/blob/...``;
 - links into the repository, ``https://github.com/OWNER/REPO/...``.
 
 Files: _config.yml, notebooks/*.ipynb, README.md, book/*.md. The old URLs are the one in
