@@ -9,7 +9,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export TF_ENABLE_ONEDNN_OPTS := 0
 export KERAS_BACKEND := tensorflow
 
-.PHONY: help venv book test execute export serve screenshots benchmark clean distclean
+.PHONY: help venv book test execute export serve screenshots benchmark workshop \
+        set-repository clean distclean
 
 help:
 	@echo "make book         build the HTML book into _build/html (warnings are errors)"
@@ -19,6 +20,10 @@ help:
 	@echo "make serve        serve _build/html on http://localhost:$(PORT)"
 	@echo "make screenshots  headless-Chromium screenshots of the built book into screenshots/"
 	@echo "make benchmark    CPU latency of our modules against the seeds' code"
+	@echo "make workshop     student copies (solutions -> checks) and instructor copies of"
+	@echo "                  every chapter, outputs cleared, into _build/workshop/"
+	@echo "make set-repository URL=https://github.com/OWNER/REPO"
+	@echo "                  point _config.yml, Colab install lines, book links at REPO"
 	@echo "make clean        remove build outputs; 'make distclean' also removes .venv"
 
 venv: $(STAMP)
@@ -54,6 +59,13 @@ screenshots: book
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/speed_against_seeds.py
+
+workshop: $(STAMP)
+	$(BIN)/python tools/make_workshop.py
+
+# Standard library only: needs no .venv. Without URL=, it prints its usage.
+set-repository:
+	$(PYTHON) tools/set_repository.py $(URL)
 
 clean:
 	rm -rf _build screenshots .pytest_cache .hypothesis

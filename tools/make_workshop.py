@@ -1,0 +1,231 @@
+"""Write a student copy and an instructor copy of every chapter for a workshop.
+
+    make workshop                                # notebooks/*.ipynb -> _build/workshop/
+    python tools/make_workshop.py [--out DIR] [notebooks ...]
+
+An exercise's solution is a code cell tagged ``solution`` (and ``hide-cell``, with
+``cellView: "form"`` and ``jupyter.source_hidden`` so that it stays folded). It prints
+nothing, keeps its answer prose in comments, and its last statement is
+``check_exercise("<id>", name=value, ...)`` from ``cnn_attention.exercises``.
+
+- ``student/<chapter>.ipynb``: every output cleared and every execution count reset, so
+  that learners predict, then run. Each solution cell becomes two cells: an empty one
+  whose only line says which names to define (the keyword names of the check call), and
+  a check cell, ``show_check("<id>", lambda: {"name": name, ...})``, which prints
+  "✓ <id>: correct", "✗ <id>: not yet — <hint>" or "✗ <id>: define `name` first".
+- ``instructor/<chapter>.ipynb``: outputs cleared too, solutions kept.
+
+_build/ is never committed; re-running replaces the copies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "_build" / "workshop"
+SOLUTION_TAG = "solution"
+ANSWER_TAG = "exercise-answer"
+CHECK_TAG = "exercise-check"
+LINE_LENGTH = 88
+
+
+@dataclass(frozen=True)
+class Solution:
+    exercise_id: str
+    names: tuple[str, ...]
+
+
+def is_solution(cell) -> bool:
+    return cell.cell_type == "code" and SOLUTION_TAG in cell.metadata.get("tags", [])
+
+
+def parse_solution(source: str) -> Solution:
+    """The id and answer names of a solution cell's final ``check_exercise`` call.
+
+    Raises ValueError when the cell does not end with such a call."""
+    usage = 'end with check_exercise("<id>", name=value, ...)'
+    try:
+        body = ast.parse(source).body
+    except SyntaxError as error:
+        message = f"not plain Python ({error.msg}); a solution must {usage}"
+        raise ValueError(message) from None
+    last = body[-1] if body else None
+    call = last.value if isinstance(last, ast.Expr) else None
+    function = getattr(call, "func", None)
+    name = getattr(function, "id", None) or getattr(function, "attr", None)
+    if not isinstance(call, ast.Call) or name != "check_exercise":
+        call_form = usage.removeprefix("end with ")
+        raise ValueError(f"its last statement must be {call_form}")
+    if (
+        len(call.args) != 1
+        or not isinstance(call.args[0], ast.Constant)
+        or not isinstance(call.args[0].value, str)
+    ):
+        raise ValueError(
+            "check_exercise must get the exercise id as one string literal"
+        )
+    names = tuple(keyword.arg for keyword in call.keywords)
+    if not names or None in names:
+        raise ValueError("check_exercise must get each answer as name=value (no **)")
+    return Solution(call.args[0].value, names)
+
+
+def _code(cell_id: str, source: str, tag: str):
+    cell = new_code_cell(source, metadata={"tags": [tag]})
+    cell.id = cell_id[:64]
+    return cell
+
+
+def answer_cell(solution: Solution, cell_id: str):
+    """An empty cell whose only line tells the learner what to define."""
+    names = [f"`{name}`" for name in solution.names]
+    listed = (
+        names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    )
+    text = (
+        f"Exercise {solution.exercise_id}: define {listed}, then run the check below."
+    )
+    comment = "\n".join(f"# {line}" for line in textwrap.wrap(text, LINE_LENGTH - 2))
+    return _code(f"{cell_id}-answer", comment, ANSWER_TAG)
+
+
+def check_cell(solution: Solution, cell_id: str):
+    """``show_check("<id>", lambda: {...})``, importing what it needs itself."""
+    entries = [f'"{name}": {name}' for name in solution.names]
+    call = f'show_check("{solution.exercise_id}", lambda: {{{", ".join(entries)}}})'
+    if len(call) > LINE_LENGTH:
+        lines = "".join(f"        {entry},\n" for entry in entries)
+        call = (
+            f'show_check(\n    "{solution.exercise_id}",\n'
+            f"    lambda: {{\n{lines}    }},\n)"
+        )
+    source = f"from cnn_attention.exercises import show_check\n\n{call}"
+    return _code(f"{cell_id}-check", source, CHECK_TAG)
+
+
+def clear_outputs(notebook) -> None:
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cell.metadata.pop("execution", None)
+    notebook.metadata.pop("widgets", None)
+
+
+def solutions_of(notebook, name: str) -> list[tuple[int, Solution]]:
+    """(cell index, solution) for every solution cell; ValueError names a bad one."""
+    found, seen = [], set()
+    for index, cell in enumerate(notebook.cells):
+        if not is_solution(cell):
+            continue
+        try:
+            solution = parse_solution(cell.source)
+        except ValueError as error:
+            raise ValueError(
+                f"{name} cell {index} (tagged solution): {error}"
+            ) from None
+        if solution.exercise_id in seen:
+            raise ValueError(f"{name} cell {index}: {solution.exercise_id} twice")
+        seen.add(solution.exercise_id)
+        found.append((index, solution))
+    return found
+
+
+def student_copy(notebook, name: str = "notebook"):
+    """Outputs cleared; each solution replaced by an answer cell and a check cell."""
+    student = copy.deepcopy(notebook)
+    solutions = dict(solutions_of(notebook, name))
+    cells = []
+    for index, cell in enumerate(student.cells):
+        if index in solutions:
+            cell_id = cell.get("id") or f"cell-{index}"
+            cells += [
+                answer_cell(solutions[index], cell_id),
+                check_cell(solutions[index], cell_id),
+            ]
+        else:
+            cells.append(cell)
+    student.cells = cells
+    clear_outputs(student)
+    return student
+
+
+def instructor_copy(notebook, name: str = "notebook"):
+    """Outputs cleared, solutions kept (after checking they are well formed)."""
+    solutions_of(notebook, name)
+    instructor = copy.deepcopy(notebook)
+    clear_outputs(instructor)
+    return instructor
+
+
+def unmarked_solutions(notebook) -> list[int]:
+    """Cells that look like solutions but are not tagged ``solution``."""
+    return [
+        index
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code"
+        and not is_solution(cell)
+        and ("check_exercise(" in cell.source or "@title Solution" in cell.source)
+    ]
+
+
+def make_workshop(paths: list[Path], out: Path) -> list[str]:
+    """Write both copies of every notebook under `out`; return a report line each.
+
+    Every notebook is checked before anything is written."""
+    copies, report = {}, []
+    for path in paths:
+        notebook = nbformat.read(path, as_version=4)
+        copies[path.name] = {
+            "student": student_copy(notebook, path.name),
+            "instructor": instructor_copy(notebook, path.name),
+        }
+        ids = [solution.exercise_id for _, solution in solutions_of(notebook, "")]
+        line = f"{path.name}: {len(ids)} exercises"
+        line += f" ({', '.join(ids)})" if ids else ""
+        loose = unmarked_solutions(notebook)
+        if loose:
+            line += (
+                f"; cells {loose} look like solutions but are not tagged "
+                f"'{SOLUTION_TAG}': the student copy keeps them"
+            )
+        report.append(line)
+    for folder in ("student", "instructor"):
+        (out / folder).mkdir(parents=True, exist_ok=True)
+        for stale in (out / folder).glob("*.ipynb"):
+            stale.unlink()
+        for name, versions in copies.items():
+            nbformat.validate(versions[folder])
+            nbformat.write(versions[folder], out / folder / name)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    try:
+        report = make_workshop(paths, args.out)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(report))
+    print(f"Student copies in {args.out / 'student'}, instructor copies in ", end="")
+    print(args.out / "instructor")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
