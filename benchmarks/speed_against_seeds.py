@@ -87,8 +87,14 @@ def main() -> None:
     device = torch.device(args.device)
     synchronize = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     threads = torch.get_num_threads()
-    print(f"input {tuple(x.shape)} | torch {torch.__version__} on {device} ({threads} threads)")
-    print(f"keras {keras.__version__} ({keras.backend.backend()}) | median of {args.repeats}\n")
+    print(
+        f"input {tuple(x.shape)} | torch {torch.__version__} on {device}, "
+        f"{threads} threads"
+    )
+    print(
+        f"keras {keras.__version__} ({keras.backend.backend()}) | "
+        f"median of {args.repeats}\n"
+    )
     print(f"{'pair':66} {'ours ms':>9} {'seed ms':>9} {'seed/ours':>10}")
 
     pairs = [pair for build in PAIR_BUILDERS for pair in build(args)]
@@ -104,7 +110,9 @@ def main() -> None:
                         module.to(device).eval()
             difference = max_abs_diff(ours(inputs), seeds(inputs))
             if difference > 1e-5:
-                raise SystemExit(f"{name}: not the same function (max diff {difference:.2e})")
+                raise SystemExit(
+                    f"{name}: not the same function (max diff {difference:.2e})"
+                )
 
             def run_ours(function=ours, inputs=inputs):
                 function(inputs)
@@ -114,7 +122,9 @@ def main() -> None:
                 function(inputs)
                 synchronize()
 
-            ours_ms, seed_ms = median_milliseconds(run_ours, run_seeds, repeats=args.repeats)
+            ours_ms, seed_ms = median_milliseconds(
+                run_ours, run_seeds, repeats=args.repeats
+            )
             print(f"{name:66} {ours_ms:9.3f} {seed_ms:9.3f} {seed_ms / ours_ms:10.2f}")
 
 

@@ -1,9 +1,10 @@
-"""Test-wide set-up: a quiet, deterministic environment; nbval ignores stderr; notebook timings."""
+"""Test-wide set-up: a quiet environment, stderr out of nbval, notebook timings."""
 
 import os
 from collections import defaultdict
 
-# TensorFlow is quiet only with both variables set before it is imported; the nbval kernels inherit them.
+# TensorFlow is quiet only with both variables set before it is imported; the nbval
+# kernels inherit them.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")

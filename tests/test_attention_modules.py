@@ -47,20 +47,24 @@ CHANNELS = 8
 
 
 def make_pair(case: str, channels: int = CHANNELS, seed: int = 0):
-    """A PyTorch module and a Keras layer of one case, the Keras one built and ported."""
+    """A PyTorch module and a Keras layer of one case, the Keras one ported."""
     name, kwargs = CASES[case]
     torch.manual_seed(seed)
     torch_module = torch_modules.create_attention(name, channels, **kwargs).eval()
     with torch.no_grad():  # non-zero biases and larger weights test more of the port
         for parameter in torch_module.parameters():
             parameter.normal_(0, 0.5)
-    keras_layer = keras_modules.create_attention(name, channels, name="attention", **kwargs)
+    keras_layer = keras_modules.create_attention(
+        name, channels, name="attention", **kwargs
+    )
     compare_torch_keras(torch_module, keras_layer, random_input((1, channels, 3, 3)))
     return torch_module, keras_layer
 
 
 def random_input(shape, seed=0):
-    return torch.from_numpy(np.random.default_rng(seed).normal(size=shape).astype("float32"))
+    return torch.from_numpy(
+        np.random.default_rng(seed).normal(size=shape).astype("float32")
+    )
 
 
 def keras_output(layer, x, **kwargs):
@@ -91,7 +95,12 @@ def test_output_shape_equals_input_shape_in_both_frameworks(case, shape):
     torch_module, keras_layer = make_pair(case)
     x = random_input(shape)
     assert tuple(torch_module(x).shape) == shape
-    assert keras_output(keras_layer, x).shape == (shape[0], shape[2], shape[3], shape[1])
+    assert keras_output(keras_layer, x).shape == (
+        shape[0],
+        shape[2],
+        shape[3],
+        shape[1],
+    )
 
 
 @pytest.mark.parametrize("case", FIRST_VARIANTS)
@@ -129,7 +138,9 @@ def test_gradients_reach_the_input_and_every_weight(case):
     width=st.integers(1, 9),
     seed=st.integers(0, 2**16),
 )
-def test_torch_and_keras_agree_after_porting(case, channels, batch, height, width, seed):
+def test_torch_and_keras_agree_after_porting(
+    case, channels, batch, height, width, seed
+):
     torch_module, keras_layer = make_pair(case, channels, seed)
     x = random_input((batch, channels, height, width), seed)
     assert compare_torch_keras(torch_module, keras_layer, x) <= 1e-5
@@ -164,7 +175,9 @@ def test_saved_keras_model_loads_in_a_fresh_process_the_documented_way(tmp_path)
         f"m = keras.saving.load_model({str(tmp_path / 'm.keras')!r}); "
         "print(type(m.get_layer('attention')).__name__)"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "SEModule"
 
@@ -200,7 +213,9 @@ def test_torch_module_exports_to_onnx(case, tmp_path):
     x = random_input((2, CHANNELS, 5, 7))
     path = tmp_path / "module.onnx"
     torch.onnx.export(torch_module, (x,), dynamo=True).save(str(path))
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    session = onnxruntime.InferenceSession(
+        str(path), providers=["CPUExecutionProvider"]
+    )
     (output,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
     np.testing.assert_allclose(output, torch_module(x).detach().numpy(), atol=1e-5)
 
@@ -209,7 +224,9 @@ def test_torch_module_exports_to_onnx(case, tmp_path):
 @pytest.mark.parametrize("case", FIRST_VARIANTS)
 def test_keras_dtype_reaches_every_sublayer(case, dtype):
     name, kwargs = CASES[case]
-    layer = keras_modules.create_attention(name, CHANNELS, dtype=dtype, name="a", **kwargs)
+    layer = keras_modules.create_attention(
+        name, CHANNELS, dtype=dtype, name="a", **kwargs
+    )
     output = layer(to_channels_last(random_input((2, CHANNELS, 5, 7))))
     compute_dtype = keras.mixed_precision.DTypePolicy(dtype).compute_dtype
     assert keras.backend.standardize_dtype(output.dtype) == compute_dtype
@@ -271,7 +288,9 @@ def test_keras_layers_give_the_same_result_on_other_backends(backend):
     """Layers written with keras.ops only run on every backend: prove it."""
     pytest.importorskip(backend)
     environment = {**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu"}
-    script = OTHER_BACKEND_SCRIPT.format(tests=os.path.dirname(__file__), backend=backend)
+    script = OTHER_BACKEND_SCRIPT.format(
+        tests=os.path.dirname(__file__), backend=backend
+    )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=environment
     )
@@ -281,7 +300,9 @@ def test_keras_layers_give_the_same_result_on_other_backends(backend):
     for case, (difference_to_pytorch, output) in on_backend.items():
         assert difference_to_pytorch <= 1e-5, case
         _, on_tensorflow = make_pair(case)
-        expected = to_channels_first(on_tensorflow(to_channels_last(random_input((2, 8, 5, 7)))))
+        expected = to_channels_first(
+            on_tensorflow(to_channels_last(random_input((2, 8, 5, 7))))
+        )
         np.testing.assert_allclose(np.array(output, "float32"), expected, atol=1e-5)
 
 
@@ -316,7 +337,9 @@ def test_torch_channel_count_must_match_the_constructor(name):
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_keras_channel_count_must_match_the_one_built(name):
-    layer = keras_modules.create_attention(name, 32, name="built_for_32", **CASES[f"{name}-0"][1])
+    layer = keras_modules.create_attention(
+        name, 32, name="built_for_32", **CASES[f"{name}-0"][1]
+    )
     layer(np.zeros((1, 3, 3, 32), "float32"))
     message = r"[A-Za-z]+ 'built_for_32' was built for 32 channels but got 16"
     with pytest.raises(ValueError, match=message):
@@ -326,7 +349,9 @@ def test_keras_channel_count_must_match_the_one_built(name):
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_create_attention_refuses_unknown_names_and_non_callables(framework):
     create = FRAMEWORKS[framework].create_attention
-    with pytest.raises(ValueError, match=r"unknown attention 'sE'; known: .*'eca'.*'se'"):
+    with pytest.raises(
+        ValueError, match=r"unknown attention 'sE'; known: .*'eca'.*'se'"
+    ):
         create("sE", 32)
     for bad in (True, 3, ["se"]):
         with pytest.raises(ValueError, match=r"attention must be a registered name"):
@@ -356,7 +381,9 @@ def test_se_reduction_that_leaves_no_hidden_units_is_refused(framework):
 @pytest.mark.parametrize("argument", [{"reduction": 0}, {"hidden_channels": 0}])
 def test_se_reduction_and_hidden_width_must_be_positive(framework, argument):
     name = next(iter(argument))
-    with pytest.raises(ValueError, match=rf"{name} must be a positive integer .* got 0"):
+    with pytest.raises(
+        ValueError, match=rf"{name} must be a positive integer .* got 0"
+    ):
         FRAMEWORKS[framework].SEModule(8, **argument)
 
 
@@ -376,7 +403,9 @@ def test_se_bias_must_be_a_boolean(framework, bias):
         ({"gate": None}, "gate must be one of 'sigmoid', "),
     ],
 )
-def test_unknown_activation_or_gate_names_the_allowed_ones(framework, argument, message):
+def test_unknown_activation_or_gate_names_the_allowed_ones(
+    framework, argument, message
+):
     with pytest.raises(ValueError, match=message):
         FRAMEWORKS[framework].SEModule(16, **argument)
 

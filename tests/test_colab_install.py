@@ -1,7 +1,8 @@
 """The Colab install path, for real.
 
-A chapter's setup cell runs, in Colab only, ``pip install -q --no-deps
-"cnn-attention @ git+<repository URL>@main"``. This test runs that same command, read
+A chapter's setup cell runs, in Colab only, ``%pip install -q --no-deps
+git+<repository URL>@main`` (the requirement may sit in a variable of the cell).
+This test runs that same command, read
 from the notebook, with the URL replaced by a local git repository whose main branch
 holds a snapshot of this working tree (tracked files plus untracked ones git does not
 ignore, so uncommitted edits count). It installs into a fresh virtual environment that
@@ -22,7 +23,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-REQUIREMENT = re.compile(r"^cnn-attention @ git\+(?P<url>\S+)@(?P<branch>\S+)$")
+REQUIREMENT = re.compile(
+    r"^(?:cnn-attention @ )?git\+(?P<url>[^\s@]+)@(?P<branch>\S+)$"
+)
 FRAMEWORKS = ("torch", "keras", "tensorflow")
 
 
@@ -34,11 +37,21 @@ def setup_cell(path):
 
 def pip_install_arguments(source):
     """What follows `pip install` in a setup cell: from a subprocess argument list
-    (``[sys.executable, "-m", "pip", "install", ...]``) or a ``%pip``/``!pip`` line."""
+    (``[sys.executable, "-m", "pip", "install", ...]``) or a ``%pip``/``!pip`` line,
+    whose ``{NAME}`` IPython expands from the cell's string constants."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
     try:
-        tree = ast.parse(source)
-    except SyntaxError:  # IPython magics
+        tree = ast.parse(TransformerManager().transform_cell(source))
+    except SyntaxError:
         tree = None
+    constants = {
+        target.id: node.value.value
+        for node in (tree.body if tree else [])
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets
+        if isinstance(target, ast.Name) and isinstance(node.value.value, str)
+    }
     for node in ast.walk(tree) if tree else []:
         if isinstance(node, (ast.List, ast.Tuple)):
             words = [
@@ -52,7 +65,8 @@ def pip_install_arguments(source):
     for line in source.splitlines():
         match = re.match(r"^\s*[%!]\s*(?:python -m )?pip install\s+(.*)$", line)
         if match:
-            return shlex.split(match[1])
+            expanded = re.sub(r"\{(\w+)\}", lambda m: constants[m[1]], match[1])
+            return shlex.split(expanded)
     return None
 
 
@@ -165,8 +179,11 @@ def test_colab_setup_cell_installs_the_package_without_frameworks(tmp_path):
     assert Path(report["file"]).is_relative_to(venv), report["file"]
     assert report["installed"] == [], f"the install brought {report['installed']}"
     assert report["imported"] == []
+    # the one version number, written in cnn_attention/__init__.py
     version = re.search(
-        r'^version = "(.+)"', (ROOT / "pyproject.toml").read_text("utf-8"), re.MULTILINE
+        r'^__version__ = "(.+)"',
+        (ROOT / "cnn_attention" / "__init__.py").read_text("utf-8"),
+        re.MULTILINE,
     )[1]
     shown = run([*pip, "show", "cnn-attention"], timeout=60, env=environment)
     assert f"Version: {version}" in shown

@@ -22,16 +22,21 @@ from cnn_attention.utils import count_parameters, max_abs_diff
 @pytest.mark.parametrize("bias", [True, False])
 def test_se_parameters_follow_the_formula_in_both_frameworks(channels, reduction, bias):
     hidden = channels // reduction
-    expected = 2 * channels * hidden + (hidden + channels if bias else 0)  # 2C^2/r (+ b)
+    expected = 2 * channels * hidden + (
+        hidden + channels if bias else 0
+    )  # 2C^2/r (+ b)
     keras_layer = keras_modules.SEModule(channels, reduction, bias=bias, name="se")
     keras_layer.build((None, 4, 4, channels))
     assert se_parameters(channels, reduction, bias=bias) == expected
-    assert count_parameters(torch_modules.SEModule(channels, reduction, bias=bias)) == expected
+    assert (
+        count_parameters(torch_modules.SEModule(channels, reduction, bias=bias))
+        == expected
+    )
     assert count_parameters(keras_layer) == expected
 
 
 def test_seed_001_summaries_are_reproduced():
-    """Seed 001: SE on 56x56x24 with ratio 4 has 318 parameters; ECA on 26x26x512 has 5."""
+    """Seed 001: SE on 56x56x24, ratio 4 has 318 parameters; ECA on 26x26x512 has 5."""
     keras.backend.clear_session()
     inputs = keras.Input((56, 56, 24), name="features")
     assert (
@@ -61,7 +66,7 @@ def test_eca_kernel_size_table(channels, k):
 
 
 def test_resnet50_counts():
-    """25,557,032 is torchvision's resnet50; the papers report 25.56M, 28.09M with SE."""
+    """25,557,032 is torchvision's resnet50; papers report 25.56M, 28.09M with SE."""
     plain = count_parameters(resnet50())
     assert plain == 25_557_032
     assert count_parameters(resnet50(attention="se")) == 28_088_024
@@ -93,11 +98,14 @@ def test_activations_are_the_same_function_in_both_frameworks(name):
 @pytest.mark.parametrize("name", GATES)
 def test_gates_are_the_same_function_in_both_frameworks(name):
     x = np.linspace(-6, 6, 97, dtype="float32")
-    assert max_abs_diff(create_gate(name)(torch.from_numpy(x)), keras_gate(name)(x)) <= 1e-6
+    assert (
+        max_abs_diff(create_gate(name)(torch.from_numpy(x)), keras_gate(name)(x))
+        <= 1e-6
+    )
 
 
 def test_seed_004_channel_attention_ignores_its_ratio():
-    """The slip chapter 2 shows: the hidden width is in_planes // 16 whatever `ratio` says."""
+    """Chapter 2 shows it: the hidden width is in_planes // 16, whatever `ratio` is."""
     from cnn_attention.reference.seed_004 import ChannelAttention
 
     assert (

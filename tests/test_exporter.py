@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_exporter():
-    spec = importlib.util.spec_from_file_location("export_package", ROOT / "tools" / "export_package.py")
+    spec = importlib.util.spec_from_file_location(
+        "export_package", ROOT / "tools" / "export_package.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
@@ -24,7 +26,13 @@ exporter = load_exporter()
 
 def write_notebook(path: Path, *sources: str) -> Path:
     cells = [
-        {"cell_type": "code", "source": s, "metadata": {}, "outputs": [], "execution_count": None}
+        {
+            "cell_type": "code",
+            "source": s,
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+        }
         for s in sources
     ]
     notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
@@ -70,7 +78,9 @@ def test_cells_are_routed_marked_and_their_imports_gathered(project):
     assert helpers.startswith(exporter.HEADER + "\n")
     assert "#   notebooks/01_a.ipynb\n#   notebooks/02_b.ipynb\n" in helpers
     # imports first, sorted; each chunk marked with its notebook and cell
-    assert helpers.index("import math\nimport sys\n") < helpers.index("# --- notebooks/01_a")
+    assert helpers.index("import math\nimport sys\n") < helpers.index(
+        "# --- notebooks/01_a"
+    )
     assert "# --- notebooks/01_a.ipynb, cell 2 ---\nVALUE = 1" in helpers
     assert "# --- notebooks/02_b.ipynb, cell 0 ---\ndef helper" in helpers
     assert "not exported" not in helpers
@@ -94,13 +104,19 @@ def test_cells_are_routed_marked_and_their_imports_gathered(project):
     ],
 )
 def test_near_miss_directives_fail_naming_notebook_and_cell(project, first_line):
-    notebook = write_notebook(project / "notebooks" / "01_a.ipynb", "x = 1", first_line + "\nX = 1")
-    with pytest.raises(exporter.ExportError, match=r"01_a.ipynb, cell 1, line 1: .* looks like"):
+    notebook = write_notebook(
+        project / "notebooks" / "01_a.ipynb", "x = 1", first_line + "\nX = 1"
+    )
+    with pytest.raises(
+        exporter.ExportError, match=r"01_a.ipynb, cell 1, line 1: .* looks like"
+    ):
         render(project, notebook)
 
 
 def test_a_directive_below_the_first_line_fails(project):
-    notebook = write_notebook(project / "notebooks" / "01_a.ipynb", "X = 1\n#| export utils")
+    notebook = write_notebook(
+        project / "notebooks" / "01_a.ipynb", "X = 1\n#| export utils"
+    )
     with pytest.raises(exporter.ExportError, match=r"01_a.ipynb, cell 0, line 2"):
         render(project, notebook)
 
@@ -113,16 +129,22 @@ def test_ordinary_comments_that_mention_export_are_fine(project):
 
 
 def test_a_cell_with_no_public_names_writes_a_valid_init(project):
-    notebook = write_notebook(project / "notebooks" / "01_a.ipynb", "#| export torch.private\n_X = 1")
+    notebook = write_notebook(
+        project / "notebooks" / "01_a.ipynb", "#| export torch.private\n_X = 1"
+    )
     init = render(project, notebook)["cnn_attention/torch/__init__.py"]
     compile(init, "__init__.py", "exec")
     assert "from .private" not in init
 
 
 def test_a_name_defined_twice_fails_naming_both_cells(project):
-    first = write_notebook(project / "notebooks" / "01_a.ipynb", "#| export utils\nX = 1")
-    second = write_notebook(project / "notebooks" / "02_b.ipynb", "#| export utils\nX = 2")
-    message = r"02_b.ipynb, cell 0 defines 'X', already defined by notebooks/01_a.ipynb, cell 0"
+    first = write_notebook(
+        project / "notebooks" / "01_a.ipynb", "#| export utils\nX = 1"
+    )
+    second = write_notebook(
+        project / "notebooks" / "02_b.ipynb", "#| export utils\nX = 2"
+    )
+    message = r"02_b.ipynb, cell 0 defines 'X', already defined by notebooks/01_a.ipynb"
     with pytest.raises(exporter.ExportError, match=message):
         render(project, first, second)
 
@@ -138,22 +160,32 @@ def test_two_modules_of_one_subpackage_cannot_export_one_name(project):
 
 
 def test_invalid_python_fails_naming_notebook_and_cell(project):
-    notebook = write_notebook(project / "notebooks" / "01_a.ipynb", "#| export utils\ndef f(:\n")
-    with pytest.raises(exporter.ExportError, match=r"01_a.ipynb, cell 0: the cell is not valid"):
+    notebook = write_notebook(
+        project / "notebooks" / "01_a.ipynb", "#| export utils\ndef f(:\n"
+    )
+    with pytest.raises(
+        exporter.ExportError, match=r"01_a.ipynb, cell 0: the cell is not valid"
+    ):
         render(project, notebook)
 
 
 def test_a_notebook_that_is_not_json_fails_naming_it(project):
     broken = project / "notebooks" / "01_a.ipynb"
     broken.write_text("{not json")
-    with pytest.raises(exporter.ExportError, match=r"01_a.ipynb is not a readable notebook"):
+    with pytest.raises(
+        exporter.ExportError, match=r"01_a.ipynb is not a readable notebook"
+    ):
         render(project, broken)
 
 
 def test_notebooks_in_subfolders_fail(project):
     (project / "notebooks" / "drafts").mkdir()
-    write_notebook(project / "notebooks" / "drafts" / "01_a.ipynb", "#| export utils\nX = 1")
-    with pytest.raises(exporter.ExportError, match=r"directly in notebooks/; found .*drafts"):
+    write_notebook(
+        project / "notebooks" / "drafts" / "01_a.ipynb", "#| export utils\nX = 1"
+    )
+    with pytest.raises(
+        exporter.ExportError, match=r"directly in notebooks/; found .*drafts"
+    ):
         exporter.find_notebooks()
 
 
@@ -180,7 +212,10 @@ def test_only_files_starting_with_the_header_are_removed_as_stale(project):
 def test_check_mode_reports_out_of_sync_files(project, capsys):
     write_notebook(project / "notebooks" / "01_a.ipynb", "#| export utils\nX = 1")
     assert exporter.main(["--check"]) == 1
-    assert "out of sync with the notebooks: cnn_attention/utils.py" in capsys.readouterr().out
+    assert (
+        "out of sync with the notebooks: cnn_attention/utils.py"
+        in capsys.readouterr().out
+    )
     assert exporter.main([]) == 0 and exporter.main(["--check"]) == 0
 
 

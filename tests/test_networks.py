@@ -28,7 +28,9 @@ def randomize_batch_norm(model: nn.Module, seed: int = 0) -> nn.Module:
 
 
 def random_input(shape, seed=0):
-    return torch.from_numpy(np.random.default_rng(seed).normal(size=shape).astype("float32"))
+    return torch.from_numpy(
+        np.random.default_rng(seed).normal(size=shape).astype("float32")
+    )
 
 
 @pytest.mark.parametrize(
@@ -67,10 +69,14 @@ def test_keras_batch_norm_moves_its_statistics_like_pytorch():
     # with the biased one: a factor n / (n - 1), n = 8 * 5 * 5.
     n = 8 * 5 * 5
     torch_variance = 0.9 + 0.1 * x.var(dim=(0, 2, 3), unbiased=True)
-    np.testing.assert_allclose(torch_norm.running_var.numpy(), torch_variance, atol=1e-5)
+    np.testing.assert_allclose(
+        torch_norm.running_var.numpy(), torch_variance, atol=1e-5
+    )
     keras_variance = 0.9 + 0.1 * x.var(dim=(0, 2, 3), unbiased=True) * (n - 1) / n
     np.testing.assert_allclose(
-        keras.ops.convert_to_numpy(keras_norm.moving_variance), keras_variance, atol=1e-5
+        keras.ops.convert_to_numpy(keras_norm.moving_variance),
+        keras_variance,
+        atol=1e-5,
     )
 
 
@@ -109,12 +115,17 @@ def test_keras_resnet50_has_the_same_count_and_builds_from_a_shape():
 @pytest.mark.parametrize("attention", [None, "se", "eca"])
 def test_resnets_are_the_same_in_both_frameworks(block, attention):
     torch.manual_seed(0)
-    arguments = dict(SMALL, block=block, layers=(1, 2), widths=(8, 16), attention=attention)
+    arguments = dict(
+        SMALL, block=block, layers=(1, 2), widths=(8, 16), attention=attention
+    )
     if attention == "se":
         arguments["attention_kwargs"] = {"reduction": 4}
     torch_model = randomize_batch_norm(torch_modules.ResNet(**arguments))
     keras_model = keras_modules.ResNet(**arguments, name="resnet")
-    assert compare_torch_keras(torch_model, keras_model, random_input((2, 3, 13, 11))) <= 1e-4
+    assert (
+        compare_torch_keras(torch_model, keras_model, random_input((2, 3, 13, 11)))
+        <= 1e-4
+    )
     assert count_parameters(torch_model) == count_parameters(keras_model)
 
 
@@ -123,7 +134,10 @@ def test_imagenet_stem_is_the_same_in_both_frameworks():
     arguments = dict(layers=(1, 1), widths=(8, 16), num_classes=5)
     torch_model = randomize_batch_norm(torch_modules.ResNet(**arguments))
     keras_model = keras_modules.ResNet(**arguments, name="resnet")
-    assert compare_torch_keras(torch_model, keras_model, random_input((2, 3, 32, 30))) <= 1e-4
+    assert (
+        compare_torch_keras(torch_model, keras_model, random_input((2, 3, 32, 30)))
+        <= 1e-4
+    )
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
@@ -135,7 +149,16 @@ def test_resnet_puts_attention_on_the_branch_of_every_block(framework):
     assert all(isinstance(block, module.BasicBlock) for block in blocks)
     assert len(blocks) == 8
     assert all(isinstance(block.attention, module.SEModule) for block in blocks)
-    assert [block.attention.channels for block in blocks] == [64, 64, 128, 128, 256, 256, 512, 512]
+    assert [block.attention.channels for block in blocks] == [
+        64,
+        64,
+        128,
+        128,
+        256,
+        256,
+        512,
+        512,
+    ]
 
 
 def test_resnet_takes_a_head_factory():
@@ -159,7 +182,9 @@ def test_keras_resnet_config_and_saved_model_round_trip(tmp_path):
     expected = keras.ops.convert_to_numpy(model(x))
     model.save(tmp_path / "resnet.keras")
     loaded = keras.saving.load_model(tmp_path / "resnet.keras")
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(x)), expected, atol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded(x)), expected, atol=1e-6
+    )
     assert loaded.get_config()["attention"] == "eca"
 
 
@@ -182,6 +207,8 @@ def test_resnet_refuses_bad_arguments(framework, arguments, message):
 
 
 def test_torch_resnet_scripts():
-    model = torch_modules.ResNet(**dict(SMALL, attention="se", attention_kwargs={"reduction": 4}))
+    model = torch_modules.ResNet(
+        **dict(SMALL, attention="se", attention_kwargs={"reduction": 4})
+    )
     x = random_input((2, 3, 9, 9))
     assert torch.allclose(torch.jit.script(model.eval())(x), model(x), atol=1e-6)

@@ -64,13 +64,17 @@ def test_count_parameters_counts_trainable_weights_in_both_frameworks():
     batch_norm.build((None, 5))
     # running statistics are not parameters, in either framework
     assert count_parameters(nn.BatchNorm1d(5)) == count_parameters(batch_norm) == 10
-    with pytest.raises(ValueError, match="expects a torch.nn.Module or a Keras layer, got list"):
+    with pytest.raises(
+        ValueError, match="expects a torch.nn.Module or a Keras layer, got list"
+    ):
         count_parameters([1, 2])
 
 
 def test_count_parameters_refuses_an_unbuilt_keras_layer():
     """Hole: an unbuilt layer used to count as 0 parameters."""
-    with pytest.raises(ValueError, match=r"SEModule 'se' is not built, so it has no weights"):
+    with pytest.raises(
+        ValueError, match=r"SEModule 'se' is not built, so it has no weights"
+    ):
         count_parameters(keras_modules.SEModule(16, name="se"))
 
 
@@ -78,7 +82,9 @@ def test_layout_conversions_are_inverse():
     x = np.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5)
     assert to_channels_last(x).shape == (2, 4, 5, 3)
     np.testing.assert_array_equal(to_channels_first(to_channels_last(x)), x)
-    with pytest.raises(ValueError, match=r"cannot compare arrays of shapes \(2, 3, 4, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"cannot compare arrays of shapes \(2, 3, 4, 5\)"
+    ):
         max_abs_diff(x, to_channels_last(x))
 
 
@@ -99,7 +105,10 @@ def test_max_abs_diff_refuses_what_has_no_distance(a, b, message):
 
 def test_max_abs_diff_is_exact_for_big_integers_and_equal_infinities():
     assert max_abs_diff(np.array([2**62 + 1]), np.array([2**62])) == 1.0
-    assert max_abs_diff(np.array([np.inf, -np.inf, 1.0]), np.array([np.inf, -np.inf, 1.0])) == 0
+    assert (
+        max_abs_diff(np.array([np.inf, -np.inf, 1.0]), np.array([np.inf, -np.inf, 1.0]))
+        == 0
+    )
     assert max_abs_diff(np.array([np.inf]), np.array([1.0])) == np.inf
     assert max_abs_diff(np.array([np.inf]), np.array([-np.inf])) == np.inf
     assert max_abs_diff(np.zeros((0, 3)), np.zeros((0, 3))) == 0.0
@@ -115,7 +124,8 @@ def test_bfloat16_tensors_become_float32_arrays():
     dense.build((None, 3))
     port_weights(linear, dense)
     np.testing.assert_array_equal(
-        keras.ops.convert_to_numpy(dense.kernel), linear.weight.float().T.detach().numpy()
+        keras.ops.convert_to_numpy(dense.kernel),
+        linear.weight.float().T.detach().numpy(),
     )
 
 
@@ -138,7 +148,9 @@ def test_torch_weight_to_keras_layout_rules(torch_shape, keras_shape):
 
 
 def test_torch_weight_to_keras_refuses_shapes_no_rule_explains():
-    message = r"no layout rule turns a PyTorch weight of shape \(4, 3\) into Keras shape"
+    message = (
+        r"no layout rule turns a PyTorch weight of shape \(4, 3\) into Keras shape"
+    )
     with pytest.raises(ValueError, match=message):
         torch_weight_to_keras(np.zeros((4, 3)), (4, 4))
 
@@ -167,7 +179,9 @@ def test_compare_torch_keras_ports_and_compares(make_torch, make_keras, input_sh
     torch.manual_seed(0)
     torch_layer, keras_layer = make_torch(), make_keras()
     assert not keras_layer.built
-    assert compare_torch_keras(torch_layer, keras_layer, torch.randn(*input_shape)) <= 1e-5
+    assert (
+        compare_torch_keras(torch_layer, keras_layer, torch.randn(*input_shape)) <= 1e-5
+    )
     assert keras_layer.built
 
 
@@ -206,7 +220,12 @@ def test_port_weights_skips_batchnorm_counter_and_keeps_statistics():
     keras_bn = layers.BatchNormalization(name="bn")
     keras_bn.build((None, 3))
     table = port_weights(torch_bn, keras_bn)
-    assert [name for name, _, _ in table] == ["weight", "bias", "running_mean", "running_var"]
+    assert [name for name, _, _ in table] == [
+        "weight",
+        "bias",
+        "running_mean",
+        "running_var",
+    ]
     np.testing.assert_allclose(keras.ops.convert_to_numpy(keras_bn.moving_mean), 0.5)
 
 
@@ -215,7 +234,11 @@ def test_port_weights_skips_batchnorm_counter_and_keeps_statistics():
     [
         ({}, {"activation": "swish"}, r"activation: 'relu' vs 'swish'"),
         ({}, {"gate": "hard_sigmoid"}, r"gate: 'sigmoid' vs 'hard_sigmoid'"),
-        ({"reduction": 4}, {"hidden_channels": 4}, r"reduction: 4 vs 16, hidden_channels"),
+        (
+            {"reduction": 4},
+            {"hidden_channels": 4},
+            r"reduction: 4 vs 16, hidden_channels",
+        ),
     ],
 )
 def test_port_weights_refuses_modules_configured_differently(

@@ -1,8 +1,9 @@
-"""Re-execute notebooks in place, top to bottom in a fresh kernel, the way nbval will replay them.
+"""Re-execute notebooks in place, top to bottom in a fresh kernel, as nbval replays them.
 
     python tools/execute_notebooks.py notebooks/02_squeeze_excitation.ipynb [...]
 
-Cells tagged ``raises-exception`` may fail (they demonstrate an error); any other error stops the run.
+Cells tagged ``raises-exception`` may fail (they demonstrate an error); any other error
+stops the run.
 Per-cell timing metadata is not recorded, so a re-run only changes what the code prints.
 """
 

@@ -40,10 +40,13 @@ NOTEBOOKS = ROOT / "notebooks"
 PART = r"[a-z][a-z0-9_]*"
 DIRECTIVE = re.compile(rf"^#\| export (?P<module>{PART}(\.{PART})?)$")
 # Anything a hurried author might write for a directive: '# export', '#| Export x',
-# '# | exports x', ' #| export x'. Ordinary comments ('# Export to ONNX') have more words.
+# '# | exports x', ' #| export x'. Ordinary comments ('# Export to ONNX') have
+# more words.
 NEAR_MISS = re.compile(r"^\s*#\s*\|?\s*exports?\b\s*\S*\s*$", re.IGNORECASE)
 # The first line of every generated file: how the exporter recognises its own files.
-HEADER = "# Generated from the book's notebooks by tools/export_package.py: do not edit."
+HEADER = (
+    "# Generated from the book's notebooks by tools/export_package.py: do not edit."
+)
 # Subpackages whose modules are not re-exported: the seeds' and the papers' code,
 # kept for comparison, and each module imports a different framework.
 NOT_REEXPORTED = {"reference"}
@@ -69,11 +72,13 @@ def read_cells(notebook: Path) -> list[dict]:
     try:
         return json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as error:
-        raise ExportError(f"{notebook.name} is not a readable notebook: {error}") from None
+        raise ExportError(
+            f"{notebook.name} is not a readable notebook: {error}"
+        ) from None
 
 
 def export_chunks(notebook: Path) -> list[Chunk]:
-    """Every export cell of one notebook, checked for near-miss directives and syntax."""
+    """Every export cell of a notebook, checked for near-miss directives and syntax."""
     chunks = []
     for index, cell in enumerate(read_cells(notebook)):
         if cell.get("cell_type") != "code":
@@ -82,10 +87,13 @@ def export_chunks(notebook: Path) -> list[Chunk]:
         lines = ("".join(source) if isinstance(source, list) else source).splitlines()
         where = f"{notebook.name}, cell {index}"
         match = DIRECTIVE.match(lines[0]) if lines else None
-        for number, line in enumerate(lines[1:] if match else lines, start=2 if match else 1):
+        for number, line in enumerate(
+            lines[1:] if match else lines, start=2 if match else 1
+        ):
             if NEAR_MISS.match(line) or line.lstrip().startswith("#| export"):
                 raise ExportError(
-                    f"{where}, line {number}: {line!r} looks like an export directive but "
+                    f"{where}, line {number}: {line!r} looks like an export directive "
+                    "but "
                     "is not one. Write exactly '#| export <module>' (lower case, e.g. "
                     "'#| export torch.se') as the first line of the cell."
                 )
@@ -97,8 +105,8 @@ def export_chunks(notebook: Path) -> list[Chunk]:
             ast.parse(code)
         except SyntaxError as error:
             raise ExportError(
-                f"{where}: the cell is not valid Python (line {error.lineno + 1} of the "
-                f"cell: {error.msg})"
+                f"{where}: the cell is not valid Python "
+                f"(line {error.lineno + 1} of the cell: {error.msg})"
             ) from None
         chunks.append(Chunk(module, notebook.name, index, code))
     return chunks
@@ -111,7 +119,9 @@ def public_names(tree: ast.Module) -> list[str]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names.append(node.name)
         elif isinstance(node, ast.Assign):
-            names += [target.id for target in node.targets if isinstance(target, ast.Name)]
+            names += [
+                target.id for target in node.targets if isinstance(target, ast.Name)
+            ]
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             names.append(node.target.id)
     return [name for name in names if not name.startswith("_")]
@@ -132,7 +142,8 @@ def split_imports(code: str) -> tuple[list[str], str]:
 
 def header(notebooks: list[str]) -> str:
     sources = "".join(f"#   notebooks/{name}\n" for name in notebooks)
-    return f"{HEADER}\n# Change the '#| export' cells of\n{sources}# then run `make export`.\n"
+    change = "# Change the '#| export' cells of\n"
+    return f"{HEADER}\n{change}{sources}# then run `make export`.\n"
 
 
 def format_all(names: list[str]) -> str:
@@ -140,17 +151,30 @@ def format_all(names: list[str]) -> str:
 
 
 def ruff(text: str, path: Path) -> str:
-    """Sort the imports and format the file as ruff would, with the project's settings."""
-    for command in (["check", "--select", "I", "--fix", "--quiet"], ["format", "--quiet"]):
+    """Sort the imports and format the file as ruff does, with our settings."""
+    for command in (
+        ["check", "--select", "I", "--fix", "--quiet"],
+        ["format", "--quiet"],
+    ):
         result = subprocess.run(
-            [sys.executable, "-m", "ruff", *command, "--stdin-filename", str(path), "-"],
+            [
+                sys.executable,
+                "-m",
+                "ruff",
+                *command,
+                "--stdin-filename",
+                str(path),
+                "-",
+            ],
             input=text,
             capture_output=True,
             text=True,
             cwd=ROOT,
         )
         if result.returncode not in (0, 1) or not result.stdout:
-            raise ExportError(f"ruff failed on {path.relative_to(ROOT)}: {result.stderr}")
+            raise ExportError(
+                f"ruff failed on {path.relative_to(ROOT)}: {result.stderr}"
+            )
         text = result.stdout
     return text
 
@@ -174,11 +198,11 @@ def module_path(module: str) -> Path:
 
 
 def check_unique_names(chunks: list[Chunk]) -> dict[str, list[str]]:
-    """module -> its public names; refuses a name defined twice in a module or re-export."""
+    """module -> its public names; refuses a name defined twice in one namespace."""
     names_of: dict[str, list[str]] = {}
     defined: dict[tuple[str, str], Chunk] = {}
     for chunk in chunks:
-        # A subpackage's __init__ re-exports all its modules: names must differ across them.
+        # A subpackage's __init__ re-exports all its modules: their names must differ.
         scope = chunk.module.rsplit(".", 1)[0] if "." in chunk.module else chunk.module
         for name in public_names(ast.parse(chunk.code)):
             key = (scope, name)
@@ -230,7 +254,7 @@ DOCSTRINGS = {
     "torch": "The book's modules for PyTorch, one import away (imports torch only).",
     "keras": "The book's layers for Keras 3, one import away (imports keras only).",
     "reference": (
-        "The seeds' and the papers' original code, transcribed so the book can run it.\n\n"
+        "The seeds' and the papers' original code, transcribed for the book to run.\n\n"
         "Not part of the package's API: import the module you need; each imports its\n"
         "own framework.\n"
     ),
@@ -287,7 +311,9 @@ def main(argv: list[str] | None = None) -> int:
         for path in differing:
             print(f"out of sync with the notebooks: {path.relative_to(ROOT)}")
         for path in stale:
-            print(f"generated file no notebook exports any more: {path.relative_to(ROOT)}")
+            print(
+                f"generated file no notebook exports any more: {path.relative_to(ROOT)}"
+            )
         return 1 if differing or stale else 0
 
     for path in differing:

@@ -7,8 +7,8 @@ The repository URL is written once, as ``repository.url`` in _config.yml (Jupyte
 launch and repository buttons read it). Everything below is derived from it, and this
 tool rewrites it together with the setting:
 
-- the Colab install line in the notebooks' setup cells,
-  ``cnn-attention @ git+<URL>@main``;
+- the Colab install line in the notebooks' setup cells, ``git+<URL>@main`` (or
+  ``cnn-attention @ git+<URL>@main``);
 - absolute links to the published book. GitHub Pages serves a project site at
   ``https://OWNER.github.io/REPO/`` (see `book_base_url`): chapters at
   ``<base>notebooks/<name>.html``, prose pages at ``<base>book/<name>.html``;
@@ -51,7 +51,9 @@ CONFIG_BRANCH = re.compile(
     re.MULTILINE,
 )
 # The requirement the setup cells pass to pip; the URL ends where the branch begins.
-INSTALL = re.compile(r"cnn-attention @ git\+(?P<url>[^\s\"'@]+)@(?P<branch>[\w./-]+)")
+INSTALL = re.compile(
+    r"(?:cnn-attention @ )?git\+(?P<url>https://[^\s\"'@{}]+)@(?P<branch>[\w./-]+)"
+)
 # Ends of URLs in Markdown, HTML, JSON strings and prose.
 URL_TAIL = r"[^\s\"'<>)\]`\\]*"
 GITHUB_IO = re.compile(
@@ -173,16 +175,17 @@ def rewrite(text: str, olds: set[Repository], new: Repository) -> tuple[str, lis
     alternatives = "|".join(
         _alternative(old) for old in sorted(replacements, key=len, reverse=True)
     )
-    pattern = re.compile(rf"cnn-attention @ git\+[^\s\"'@]+(?=@)|{alternatives}")
+    pattern = re.compile(
+        rf"(?:cnn-attention @ )?git\+https://[^\s\"'@]+(?=@)|{alternatives}"
+    )
     changes = []
 
     def replace(match: re.Match) -> str:
         found = match[0]
-        wanted = (
-            f"cnn-attention @ git+{new.url}"
-            if found.startswith("cnn-attention @ git+")
-            else replacements[found]
-        )
+        if "git+" in found:  # an install line: keep its form, change its URL
+            wanted = found[: found.index("git+")] + f"git+{new.url}"
+        else:
+            wanted = replacements[found]
         if wanted != found:
             changes.append((found, wanted))
         return wanted
@@ -232,7 +235,7 @@ def find_mismatches(root: Path = ROOT) -> list[str]:
             if (match["url"], match["branch"]) != (repository.url, branch):
                 problems.append(
                     f"{path.name}: install line {match[0]!r} should read "
-                    f"'cnn-attention @ git+{repository.url}@{branch}'"
+                    f"'git+{repository.url}@{branch}'"
                 )
         for match in GITHUB_IO.finditer(text):
             link = match[0].rstrip(".,;:")

@@ -3,7 +3,7 @@
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
 # then run `make export`.
-"""The seeds' and the papers' original code, transcribed so the book can run it.
+"""The seeds' and the papers' original code, transcribed for the book to run.
 
 Not part of the package's API: import the module you need; each imports its
 own framework.
