@@ -2,6 +2,7 @@
 # Change the '#| export' cells of
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
+#   notebooks/04_cbam.ipynb
 # then run `make export`.
 
 import math
@@ -155,6 +156,49 @@ def eca_kernel_size_or_default(
     return kernel_size
 
 
+# --- notebooks/04_cbam.ipynb, cell 24 ---
+# CBAM's choices, shared by both frameworks.
+POOL_TYPES = ("avg", "max", "lp", "lse")  # the official ChannelGate's global pools
+SPATIAL_POOLS = (("max", "avg"), ("avg", "max"))  # official order first
+ARRANGEMENTS = ("channel_first", "spatial_first", "parallel")
+
+
+def check_pool_types(pool_types) -> tuple:
+    """A non-empty tuple of distinct names from POOL_TYPES, in the caller's order."""
+    if isinstance(pool_types, str) or not isinstance(pool_types, list | tuple):
+        raise ValueError(
+            f"pool_types must be a list or tuple of names from {POOL_TYPES}, "
+            f"got {pool_types!r}"
+        )
+    if not pool_types:
+        raise ValueError(f"pool_types must name at least one of {POOL_TYPES}")
+    for pool_type in pool_types:
+        check_choice("every entry of pool_types", pool_type, POOL_TYPES)
+    if len(set(pool_types)) != len(pool_types):
+        raise ValueError(f"pool_types must not repeat a pool, got {pool_types!r}")
+    return tuple(pool_types)
+
+
+def check_spatial_pools(spatial_pools) -> tuple:
+    """("max", "avg") as the official CBAM code concatenates, or ("avg", "max")."""
+    if not isinstance(spatial_pools, list | tuple) or tuple(spatial_pools) not in (
+        SPATIAL_POOLS
+    ):
+        raise ValueError(
+            f"spatial_pools must be ('max', 'avg') (the official order) or "
+            f"('avg', 'max'), got {spatial_pools!r}"
+        )
+    return tuple(spatial_pools)
+
+
+def check_odd_kernel(name: str, kernel_size) -> int:
+    """A positive odd int: 'same' padding k // 2 then keeps every position centred."""
+    check_positive_int(name, kernel_size)
+    if kernel_size % 2 == 0:
+        raise ValueError(f"{name} must be odd (1, 3, 5, 7, ...), got {kernel_size}")
+    return kernel_size
+
+
 __all__ = [
     "ACTIVATIONS",
     "GATES",
@@ -167,4 +211,10 @@ __all__ = [
     "check_conv_arguments",
     "eca_kernel_size",
     "eca_kernel_size_or_default",
+    "POOL_TYPES",
+    "SPATIAL_POOLS",
+    "ARRANGEMENTS",
+    "check_pool_types",
+    "check_spatial_pools",
+    "check_odd_kernel",
 ]

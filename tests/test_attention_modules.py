@@ -35,6 +35,14 @@ VARIANTS = {
         {"hidden_channels": 3, "activation": "hard_swish"},
     ],
     "eca": [{}, {"kernel_size": 5, "gate": "hard_sigmoid"}],
+    "cbam": [
+        {"reduction": 4},
+        {"reduction": 2, "pool_types": ("avg", "max", "lp", "lse"), "kernel_size": 3},
+        {"hidden_channels": 3, "spatial_pools": ("avg", "max"), "spatial_norm": False},
+        {"reduction": 4, "arrangement": "spatial_first", "bias": False},
+        {"reduction": 4, "arrangement": "parallel", "gate": "hard_sigmoid"},
+        {"reduction": 4, "spatial": False, "pool_types": ("lse",)},
+    ],
 }
 CASES = {
     f"{name}-{index}": (name, kwargs)
@@ -54,6 +62,11 @@ def make_pair(case: str, channels: int = CHANNELS, seed: int = 0):
     with torch.no_grad():  # non-zero biases and larger weights test more of the port
         for parameter in torch_module.parameters():
             parameter.normal_(0, 0.5)
+        for name_, buffer in torch_module.named_buffers():  # BatchNorm statistics too
+            if name_.endswith("running_mean"):
+                buffer.uniform_(-0.5, 0.5)
+            elif name_.endswith("running_var"):
+                buffer.uniform_(0.5, 1.5)
     keras_layer = keras_modules.create_attention(
         name, channels, name="attention", **kwargs
     )

@@ -203,7 +203,8 @@ def check_unique_names(chunks: list[Chunk]) -> dict[str, list[str]]:
     defined: dict[tuple[str, str], Chunk] = {}
     for chunk in chunks:
         # A subpackage's __init__ re-exports all its modules: their names must differ.
-        scope = chunk.module.rsplit(".", 1)[0] if "." in chunk.module else chunk.module
+        parent = chunk.module.rsplit(".", 1)[0] if "." in chunk.module else None
+        scope = chunk.module if parent in (None, *NOT_REEXPORTED) else parent
         for name in public_names(ast.parse(chunk.code)):
             key = (scope, name)
             if key in defined and defined[key] is not chunk:

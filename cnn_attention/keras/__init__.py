@@ -2,11 +2,13 @@
 # Change the '#| export' cells of
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
+#   notebooks/04_cbam.ipynb
 # then run `make export`.
 """The book's layers for Keras 3, one import away (imports keras only)."""
 
 from .activations import create_activation, create_gate
 from .blocks import ConvNormAct, batch_norm
+from .cbam import CBAM, ChannelGate, SpatialGate, global_pool
 from .eca import ECAModule
 from .factory import (
     ATTENTION_MODULES,
@@ -31,16 +33,20 @@ __all__ = [
     "BLOCKS",
     "BasicBlock",
     "Bottleneck",
+    "CBAM",
+    "ChannelGate",
     "ClassifierHead",
     "ConfigMixin",
     "ConvNormAct",
     "ECAModule",
     "ResNet",
     "SEModule",
+    "SpatialGate",
     "batch_norm",
     "create_activation",
     "create_attention",
     "create_gate",
+    "global_pool",
     "register_attention",
     "resnet18",
     "resnet34",

@@ -3,11 +3,21 @@
 #   notebooks/01_tensor_shapes.ipynb
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
+#   notebooks/04_cbam.ipynb
 # then run `make export`.
 """The book's modules for PyTorch, one import away (imports torch only)."""
 
 from .activations import create_activation, create_gate
 from .blocks import ConvNormAct
+from .cbam import (
+    CBAM,
+    ChannelGate,
+    SpatialGate,
+    global_pool,
+    official_cbam_keys,
+    official_resnet_keys,
+    seed_cbam_keys,
+)
 from .checks import check_input
 from .costs import count_multiply_adds
 from .eca import ECAModule
@@ -28,26 +38,37 @@ from .resnet import (
     resnet50,
 )
 from .se import SEModule, senet_pytorch_keys
+from .training import accuracy, predict, train_classifier
 
 __all__ = [
     "ATTENTION_MODULES",
     "BLOCKS",
     "BasicBlock",
     "Bottleneck",
+    "CBAM",
+    "ChannelGate",
     "ClassifierHead",
     "ConfigMixin",
     "ConvNormAct",
     "ECAModule",
     "ResNet",
     "SEModule",
+    "SpatialGate",
+    "accuracy",
     "check_input",
     "count_multiply_adds",
     "create_activation",
     "create_attention",
     "create_gate",
+    "global_pool",
+    "official_cbam_keys",
+    "official_resnet_keys",
+    "predict",
     "register_attention",
     "resnet18",
     "resnet34",
     "resnet50",
+    "seed_cbam_keys",
     "senet_pytorch_keys",
+    "train_classifier",
 ]

@@ -1,0 +1,113 @@
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/04_cbam.ipynb
+# then run `make export`.
+
+import functools
+
+import numpy as np
+
+from cnn_attention.arguments import check_choice, check_positive_int
+
+# --- notebooks/04_cbam.ipynb, cell 86 ---
+SOURCE_SPLIT_SEED = 1234  # fixes which of the 1,797 digits are train and which test
+TEST_DIGITS = 500
+
+
+@functools.lru_cache(maxsize=1)
+def _source_digits() -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_digits  # ships inside scikit-learn: no download
+
+    digits = load_digits()
+    images = (digits.images / 16.0).astype(np.float32)  # (1797, 8, 8) in [0, 1]
+    order = np.random.default_rng(SOURCE_SPLIT_SEED).permutation(len(images))
+    return images[order], digits.target[order].astype(np.int64)
+
+
+def source_digits(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 8x8 handwritten digits, (n, 8, 8) in [0, 1], and their labels.
+
+    A fixed permutation splits the 1,797 digits into 1,297 for training and 500 for
+    testing, so a test image never shows a digit (or a fragment of one) seen in
+    training.
+    """
+    images, labels = _source_digits()
+    check_choice("split", split, ("train", "test"))
+    if split == "train":
+        return images[:-TEST_DIGITS], labels[:-TEST_DIGITS]
+    return images[-TEST_DIGITS:], labels[-TEST_DIGITS:]
+
+
+def cluttered_digits(
+    count: int,
+    split: str = "train",
+    canvas_size: int = 32,
+    scale: int = 2,
+    clutter: int = 4,
+    fragment_size: int = 6,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Digits at random places on a larger canvas, among fragments of other digits.
+
+    Each image holds one digit, scaled `scale` times (16 x 16 by default), placed at
+    a random position, and `clutter` square fragments of other digits of the same
+    split, placed where they do not overlap it: strokes that look like parts of
+    digits but are not the one to classify. clutter=0 gives plain digits at random
+    places. Pixels are in [0, 1].
+
+    Returns images (count, 1, S, S) float32 in PyTorch layout (to_channels_last
+    gives Keras's), labels (count,) int64, and each digit's box (count, 4) as
+    (top, left, bottom, right), bottom and right exclusive.
+    """
+    for name, value in [
+        ("count", count),
+        ("canvas_size", canvas_size),
+        ("scale", scale),
+    ]:
+        check_positive_int(name, value)
+    check_positive_int("fragment_size", fragment_size)
+    if isinstance(clutter, bool) or not isinstance(clutter, int) or clutter < 0:
+        raise ValueError(f"clutter must be a non-negative int, got {clutter!r}")
+    side = 8 * scale
+    if canvas_size < side:
+        raise ValueError(
+            f"canvas_size={canvas_size} cannot hold a {side} x {side} digit "
+            f"(8 pixels x scale={scale})"
+        )
+    if fragment_size > side:
+        raise ValueError(
+            f"fragment_size={fragment_size} is larger than a digit ({side})"
+        )
+    sources, source_labels = source_digits(split)
+    digits = np.kron(sources, np.ones((scale, scale), np.float32))  # (n, side, side)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(digits), count)
+    corners = rng.integers(0, canvas_size - side + 1, (count, 2))  # (top, left)
+    images = np.zeros((count, canvas_size, canvas_size), np.float32)
+    for image, pick, (top, left) in zip(images, picks, corners):
+        for _ in range(clutter):
+            source = digits[rng.integers(len(digits))]
+            row, column = rng.integers(0, side - fragment_size + 1, 2)
+            fragment = source[
+                row : row + fragment_size, column : column + fragment_size
+            ]
+            for _attempt in range(20):  # a place beside the digit, not on it
+                y, x = rng.integers(0, canvas_size - fragment_size + 1, 2)
+                apart_rows = y + fragment_size <= top or y >= top + side
+                apart_columns = x + fragment_size <= left or x >= left + side
+                if apart_rows or apart_columns:
+                    window = image[y : y + fragment_size, x : x + fragment_size]
+                    np.maximum(window, fragment, out=window)
+                    break
+        window = image[top : top + side, left : left + side]
+        np.maximum(window, digits[pick], out=window)
+    boxes = np.concatenate([corners, corners + side], axis=1)
+    return images[:, None], source_labels[picks], boxes
+
+
+__all__ = [
+    "SOURCE_SPLIT_SEED",
+    "TEST_DIGITS",
+    "source_digits",
+    "cluttered_digits",
+]

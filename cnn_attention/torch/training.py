@@ -1,0 +1,84 @@
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/04_cbam.ipynb
+# then run `make export`.
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from cnn_attention.arguments import check_positive_int, check_real
+
+
+# --- notebooks/04_cbam.ipynb, cell 90 ---
+def train_classifier(
+    model: nn.Module,
+    images,
+    labels,
+    epochs: int = 5,
+    batch_size: int = 64,
+    learning_rate: float = 3e-3,
+    seed: int = 0,
+    progress: bool = True,
+) -> list[float]:
+    """Train with Adam, cosine-decayed, and cross-entropy; return each epoch's mean loss.
+
+    `images` (N, C, H, W) and `labels` (N,) may be NumPy arrays or tensors. The
+    batches are shuffled by a generator seeded with `seed`, so two runs from the
+    same initial weights are identical on the same machine. A tqdm bar shows
+    progress (on stderr, which the book's tests do not compare).
+    """
+    for name, value in [("epochs", epochs), ("batch_size", batch_size)]:
+        check_positive_int(name, value)
+    check_real("learning_rate", learning_rate, positive=True)
+    images, labels = torch.as_tensor(images), torch.as_tensor(labels)
+    if len(images) != len(labels) or len(images) == 0:
+        raise ValueError(
+            f"need as many labels as images, at least one: {len(images)} images, "
+            f"{len(labels)} labels"
+        )
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    # cosine decay to zero: the last steps are small, so the final weights do not
+    # depend on where the last noisy batch happened to push them
+    steps = epochs * -(-len(images) // batch_size)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
+    losses = []
+    model.train()
+    for _ in tqdm(range(epochs), desc=type(model).__name__, disable=not progress):
+        order = torch.randperm(len(images), generator=generator)
+        total = 0.0
+        for start in range(0, len(images), batch_size):
+            batch = order[start : start + batch_size]
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(images[batch]), labels[batch])
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            total += loss.item() * len(batch)
+        losses.append(total / len(images))
+    return losses
+
+
+@torch.no_grad()
+def predict(model: nn.Module, images, batch_size: int = 256) -> np.ndarray:
+    """Class predictions (N,) of `model` in eval mode."""
+    model.eval()
+    images = torch.as_tensor(images)
+    batches = [
+        model(images[i : i + batch_size]) for i in range(0, len(images), batch_size)
+    ]
+    return torch.cat(batches).argmax(dim=1).numpy()
+
+
+def accuracy(model: nn.Module, images, labels) -> float:
+    """Fraction of `images` that `model` classifies as `labels`."""
+    return float((predict(model, images) == np.asarray(labels)).mean())
+
+
+__all__ = [
+    "train_classifier",
+    "predict",
+    "accuracy",
+]
