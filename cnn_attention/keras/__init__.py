@@ -2,10 +2,22 @@
 # Change the '#| export' cells of
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
+#   notebooks/07_bifpn.ipynb
 # then run `make export`.
 """The book's layers for Keras 3, one import away (imports keras only)."""
 
 from .activations import create_activation, create_gate
+from .bifpn import (
+    BiFPN,
+    BiFPNLayer,
+    BiFPNNode,
+    ChannelAdapter,
+    ExtraLevel,
+    WeightedFusion,
+    check_features,
+    efficientdet_batch_norm,
+    upsample_to,
+)
 from .blocks import ConvNormAct, batch_norm
 from .eca import ECAModule
 from .factory import (
@@ -30,19 +42,28 @@ __all__ = [
     "ATTENTION_MODULES",
     "BLOCKS",
     "BasicBlock",
+    "BiFPN",
+    "BiFPNLayer",
+    "BiFPNNode",
     "Bottleneck",
+    "ChannelAdapter",
     "ClassifierHead",
     "ConfigMixin",
     "ConvNormAct",
     "ECAModule",
+    "ExtraLevel",
     "ResNet",
     "SEModule",
+    "WeightedFusion",
     "batch_norm",
+    "check_features",
     "create_activation",
     "create_attention",
     "create_gate",
+    "efficientdet_batch_norm",
     "register_attention",
     "resnet18",
     "resnet34",
     "resnet50",
+    "upsample_to",
 ]

@@ -2,6 +2,7 @@
 # Change the '#| export' cells of
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
+#   notebooks/07_bifpn.ipynb
 # then run `make export`.
 """The seeds' and the papers' original code, transcribed for the book to run.
 

@@ -3,10 +3,24 @@
 #   notebooks/01_tensor_shapes.ipynb
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
+#   notebooks/07_bifpn.ipynb
 # then run `make export`.
 """The book's modules for PyTorch, one import away (imports torch only)."""
 
 from .activations import create_activation, create_gate
+from .bifpn import (
+    BiFPN,
+    BiFPNLayer,
+    BiFPNNode,
+    ChannelAdapter,
+    ExtraLevel,
+    WeightedFusion,
+    check_features,
+    same_max_pool,
+    upsample_to,
+    yet_another_efficientdet_keys,
+)
+from .bifpn_toy import fusion_toy_batch, train_fusion_toy
 from .blocks import ConvNormAct
 from .checks import check_input
 from .costs import count_multiply_adds
@@ -33,21 +47,33 @@ __all__ = [
     "ATTENTION_MODULES",
     "BLOCKS",
     "BasicBlock",
+    "BiFPN",
+    "BiFPNLayer",
+    "BiFPNNode",
     "Bottleneck",
+    "ChannelAdapter",
     "ClassifierHead",
     "ConfigMixin",
     "ConvNormAct",
     "ECAModule",
+    "ExtraLevel",
     "ResNet",
     "SEModule",
+    "WeightedFusion",
+    "check_features",
     "check_input",
     "count_multiply_adds",
     "create_activation",
     "create_attention",
     "create_gate",
+    "fusion_toy_batch",
     "register_attention",
     "resnet18",
     "resnet34",
     "resnet50",
+    "same_max_pool",
     "senet_pytorch_keys",
+    "train_fusion_toy",
+    "upsample_to",
+    "yet_another_efficientdet_keys",
 ]
