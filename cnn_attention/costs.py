@@ -2,9 +2,11 @@
 # Change the '#| export' cells of
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/07_bifpn.ipynb
 # then run `make export`.
 
 from cnn_attention.arguments import check_positive_int, se_hidden_channels
+from cnn_attention.bifpn_rules import bifpn_nodes, check_bifpn_arguments
 
 
 # --- notebooks/02_squeeze_excitation.ipynb, cell 60 ---
@@ -73,9 +75,55 @@ def cbam_multiply_adds(
     )
 
 
+# --- notebooks/07_bifpn.ipynb, cell 90 ---
+def bifpn_layer_parameters(in_channels, channels: int, fusion: str = "fast") -> int:
+    """Parameters of one BiFPN layer with inputs of widths `in_channels`.
+
+    Each node: its fusion weights (one per input, none for "sum"), a depthwise 3x3
+    kernel (9C), a pointwise kernel and bias (C^2 + C) and BatchNorm (2C). Each edge
+    from an input of another width: a 1x1 conv with bias and BatchNorm, C (C_in + 3).
+    """
+    in_channels = check_bifpn_arguments(
+        in_channels, channels, None, fusion, 1e-4, "swish", 1e-3, 0.01
+    )
+    total = 0
+    for _, inputs in bifpn_nodes(len(in_channels)):
+        total += 0 if fusion == "sum" else len(inputs)
+        total += 9 * channels + channels * channels + channels + 2 * channels
+        for source in inputs:
+            if source < len(in_channels) and in_channels[source] != channels:
+                total += channels * (in_channels[source] + 3)
+    return total
+
+
+def bifpn_parameters(
+    in_channels=(40, 112, 320),
+    channels: int = 64,
+    repeats: int = 3,
+    num_levels: int = 5,
+    fusion: str = "fast",
+) -> int:
+    """Parameters of a BiFPN stack: extra levels, the first layer, the other layers."""
+    in_channels = check_bifpn_arguments(
+        in_channels, channels, num_levels, fusion, 1e-4, "swish", 1e-3, 0.01
+    )
+    extra = num_levels - len(in_channels)
+    total = (
+        channels * (in_channels[-1] + 3) if extra and in_channels[-1] != channels else 0
+    )
+    widths = in_channels + (channels,) * extra
+    total += bifpn_layer_parameters(widths, channels, fusion)
+    total += (repeats - 1) * bifpn_layer_parameters(
+        (channels,) * num_levels, channels, fusion
+    )
+    return total
+
+
 __all__ = [
     "se_parameters",
     "se_multiply_adds",
     "cbam_parameters",
     "cbam_multiply_adds",
+    "bifpn_layer_parameters",
+    "bifpn_parameters",
 ]

@@ -3,10 +3,22 @@
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/07_bifpn.ipynb
 # then run `make export`.
 """The book's layers for Keras 3, one import away (imports keras only)."""
 
 from .activations import create_activation, create_gate
+from .bifpn import (
+    BiFPN,
+    BiFPNLayer,
+    BiFPNNode,
+    ChannelAdapter,
+    ExtraLevel,
+    WeightedFusion,
+    check_features,
+    efficientdet_batch_norm,
+    upsample_to,
+)
 from .blocks import ConvNormAct, batch_norm
 from .cbam import CBAM, ChannelGate, SpatialGate, global_pool
 from .eca import ECAModule
@@ -32,23 +44,32 @@ __all__ = [
     "ATTENTION_MODULES",
     "BLOCKS",
     "BasicBlock",
+    "BiFPN",
+    "BiFPNLayer",
+    "BiFPNNode",
     "Bottleneck",
     "CBAM",
+    "ChannelAdapter",
     "ChannelGate",
     "ClassifierHead",
     "ConfigMixin",
     "ConvNormAct",
     "ECAModule",
+    "ExtraLevel",
     "ResNet",
     "SEModule",
     "SpatialGate",
+    "WeightedFusion",
     "batch_norm",
+    "check_features",
     "create_activation",
     "create_attention",
     "create_gate",
+    "efficientdet_batch_norm",
     "global_pool",
     "register_attention",
     "resnet18",
     "resnet34",
     "resnet50",
+    "upsample_to",
 ]

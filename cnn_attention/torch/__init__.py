@@ -4,10 +4,24 @@
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/07_bifpn.ipynb
 # then run `make export`.
 """The book's modules for PyTorch, one import away (imports torch only)."""
 
 from .activations import create_activation, create_gate
+from .bifpn import (
+    BiFPN,
+    BiFPNLayer,
+    BiFPNNode,
+    ChannelAdapter,
+    ExtraLevel,
+    WeightedFusion,
+    check_features,
+    same_max_pool,
+    upsample_to,
+    yet_another_efficientdet_keys,
+)
+from .bifpn_toy import fusion_toy_batch, train_fusion_toy
 from .blocks import ConvNormAct
 from .cbam import (
     CBAM,
@@ -44,22 +58,30 @@ __all__ = [
     "ATTENTION_MODULES",
     "BLOCKS",
     "BasicBlock",
+    "BiFPN",
+    "BiFPNLayer",
+    "BiFPNNode",
     "Bottleneck",
     "CBAM",
+    "ChannelAdapter",
     "ChannelGate",
     "ClassifierHead",
     "ConfigMixin",
     "ConvNormAct",
     "ECAModule",
+    "ExtraLevel",
     "ResNet",
     "SEModule",
     "SpatialGate",
+    "WeightedFusion",
     "accuracy",
+    "check_features",
     "check_input",
     "count_multiply_adds",
     "create_activation",
     "create_attention",
     "create_gate",
+    "fusion_toy_batch",
     "global_pool",
     "official_cbam_keys",
     "official_resnet_keys",
@@ -68,7 +90,11 @@ __all__ = [
     "resnet18",
     "resnet34",
     "resnet50",
+    "same_max_pool",
     "seed_cbam_keys",
     "senet_pytorch_keys",
     "train_classifier",
+    "train_fusion_toy",
+    "upsample_to",
+    "yet_another_efficientdet_keys",
 ]

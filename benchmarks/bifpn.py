@@ -1,0 +1,85 @@
+"""BiFPN chapter's numbers that need more time than a chapter may take.
+
+    python benchmarks/bifpn.py            # writes benchmarks/results/bifpn.json
+    python benchmarks/bifpn.py --seeds 3  # a quicker, smaller run (not for committing)
+
+1. CPU time of one fusion node (three 8 x 64 x 64 x 64 maps) with each fusion method:
+   medians of alternating, warmed-up calls (cnn_attention.utils.median_milliseconds).
+2. The toy task of the chapter (cnn_attention.torch.bifpn_toy): for each signal level
+   (P3, P4, P5) and fusion ("fast", "softmax"), the normalised fusion weights of P4_td
+   and P3_out after training, for seeds 0 .. --seeds - 1, in one thread (reproducible,
+   and faster for these tiny tensors). The chapter re-runs seeds 0 and 1 and checks
+   that they agree with this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+from pathlib import Path
+
+import torch
+
+from cnn_attention.torch.bifpn import WeightedFusion
+from cnn_attention.torch.bifpn_toy import train_fusion_toy
+from cnn_attention.utils import median_milliseconds
+
+RESULTS = Path(__file__).resolve().parent / "results" / "bifpn.json"
+METHODS = ("unbounded", "softmax", "fast", "sum")
+
+
+def fusion_speed(repeats: int) -> dict:
+    torch.manual_seed(0)
+    maps = [torch.randn(8, 64, 64, 64) for _ in range(3)]  # (N, C, H, W) each
+    fusions = [WeightedFusion(3, method) for method in METHODS]
+    with torch.no_grad():
+        calls = [lambda f=f: f(maps) for f in fusions]
+        timings = median_milliseconds(*calls, repeats=repeats)
+    return {method: round(ms, 3) for method, ms in zip(METHODS, timings)}
+
+
+def toy(seeds: int, steps: int) -> dict:
+    results = {}
+    for fusion in ("fast", "softmax"):
+        results[fusion] = {}
+        for level in range(3):
+            runs = [
+                train_fusion_toy(level, seed, steps, fusion) for seed in range(seeds)
+            ]
+            results[fusion][str(level)] = [
+                {key: _rounded(value) for key, value in run.items()} for run in runs
+            ]
+            print(fusion, f"signal in P{level + 3}, first run:", runs[0])
+    return results
+
+
+def _rounded(value):
+    if isinstance(value, list):
+        return [round(v, 4) for v in value]
+    return round(value, 4)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    results = {
+        "machine": f"{platform.machine()}, {platform.python_version()}, "
+        f"torch {torch.__version__.split('+')[0]}, 1 thread",
+        "fusion_ms": fusion_speed(args.repeats),
+        "steps": args.steps,
+        "toy": toy(args.seeds, args.steps),
+    }
+    print("fusion, ms:", results["fusion_ms"])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    print("wrote", args.out)
+
+
+if __name__ == "__main__":
+    main()

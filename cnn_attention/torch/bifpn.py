@@ -1,0 +1,499 @@
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/07_bifpn.ipynb
+# then run `make export`.
+
+import re
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cnn_attention.arguments import check_choice, check_positive_int, check_real
+from cnn_attention.bifpn_rules import (
+    FUSION_METHODS,
+    bifpn_nodes,
+    bifpn_output_ids,
+    check_bifpn_arguments,
+    features_problem,
+)
+from cnn_attention.torch.activations import create_activation
+from cnn_attention.torch.factory import ConfigMixin
+
+
+# --- notebooks/07_bifpn.ipynb, cell 12 ---
+class WeightedFusion(ConfigMixin, nn.Module):
+    """Weighted sum of same-shaped maps, one learned scalar per input (BiFPN's fusion).
+
+    method: "fast" (the paper's fast normalised fusion: w = relu(w), then
+    sum_i w_i x_i / (epsilon + sum_j w_j)), "softmax" (weights softmax(w)),
+    "unbounded" (sum_i w_i x_i) or "sum" (no weights). Weights start at 1.
+    """
+
+    def __init__(self, num_inputs: int, method: str = "fast", epsilon: float = 1e-4):
+        super().__init__()
+        check_positive_int("num_inputs", num_inputs)
+        check_choice("method", method, FUSION_METHODS)
+        check_real("epsilon", epsilon, positive=True)
+        self.set_config(num_inputs=num_inputs, method=method, epsilon=epsilon)
+        self.num_inputs, self.method, self.epsilon = num_inputs, method, float(epsilon)
+        if method == "sum":
+            self.register_parameter("weight", None)
+        else:
+            self.weight = nn.Parameter(torch.ones(num_inputs))  # (K,)
+
+    def normalized_weights(self) -> torch.Tensor:
+        """The K weights each input is multiplied by, (K,)."""
+        weight = self.weight
+        if weight is None:
+            return torch.ones(self.num_inputs)
+        if self.method == "fast":
+            weight = torch.relu(weight)
+            return weight / (weight.sum() + self.epsilon)
+        if self.method == "softmax":
+            return torch.softmax(weight, dim=0)
+        return weight
+
+    def forward(self, inputs: list[torch.Tensor]) -> torch.Tensor:
+        if len(inputs) != self.num_inputs:
+            raise ValueError(
+                "WeightedFusion expects "
+                + str(self.num_inputs)
+                + " inputs, got "
+                + str(len(inputs))
+            )
+        if self.weight is None:  # "sum"
+            fused = inputs[0]
+            for x in inputs[1:]:
+                fused = fused + x
+            return fused
+        weights = self.normalized_weights().to(inputs[0].dtype)  # (K,)
+        fused = inputs[0] * weights[0]
+        for index in range(1, len(inputs)):
+            fused = fused + inputs[index] * weights[index]  # (N, C, H, W)
+        return fused
+
+
+# --- notebooks/07_bifpn.ipynb, cell 38 ---
+def same_max_pool(x: torch.Tensor) -> torch.Tensor:
+    """3x3 stride-2 max pooling padded like TensorFlow's "SAME": (H, W) -> ceil(/ 2).
+
+    The padding (one row and column at the bottom and right for even sizes, one on
+    each side for odd ones) is -inf, so it never wins the max.
+    """
+    height, width = x.shape[-2], x.shape[-1]
+    pad_h = max((height + 1) // 2 * 2 + 1 - height, 0)  # (out - 1) * 2 + 3 - H
+    pad_w = max((width + 1) // 2 * 2 + 1 - width, 0)
+    padding = [pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2]
+    x = F.pad(x, padding, value=float("-inf"))  # (N, C, H + pad_h, W + pad_w)
+    return F.max_pool2d(x, kernel_size=3, stride=2)  # (N, C, ceil(H/2), ceil(W/2))
+
+
+def upsample_to(x: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Nearest-neighbour x2 upsampling, cropped to (height, width) (2h - 1 or 2h).
+
+    For a target of 2h - 1 this equals nearest resizing to that size (PyTorch's
+    F.interpolate(size=...) and TensorFlow's resize_nearest_neighbor).
+    """
+    x = F.interpolate(x, scale_factor=2.0, mode="nearest")  # (N, C, 2h, 2w)
+    return x[:, :, :height, :width]  # (N, C, height, width)
+
+
+class ChannelAdapter(ConfigMixin, nn.Module):
+    """1x1 convolution (with bias) and BatchNorm: a map to the BiFPN's width."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        channels: int,
+        norm_epsilon: float = 1e-3,
+        norm_momentum: float = 0.01,
+    ):
+        super().__init__()
+        self.set_config(
+            in_channels=in_channels,
+            channels=channels,
+            norm_epsilon=norm_epsilon,
+            norm_momentum=norm_momentum,
+        )
+        self.conv = nn.Conv2d(in_channels, channels, 1)
+        self.bn = nn.BatchNorm2d(channels, eps=norm_epsilon, momentum=norm_momentum)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.bn(self.conv(x))  # (N, C_in, H, W) -> (N, C, H, W)
+
+
+class BiFPNNode(ConfigMixin, nn.Module):
+    """One fusion node: resize each input to this level, fuse, then act-conv-BN.
+
+    Each input is adapted to `channels` by its own 1x1 conv + BN if its width differs,
+    pooled (from the level below) or upsampled (from the level above), and the
+    weighted sum goes through swish, a depthwise-separable 3x3 convolution and
+    BatchNorm: the official code's order (OpAfterCombine, conv_bn_act_pattern=False).
+    """
+
+    def __init__(
+        self,
+        level: int,
+        input_levels: tuple,
+        in_channels: tuple,
+        channels: int = 64,
+        fusion: str = "fast",
+        epsilon: float = 1e-4,
+        activation: str = "swish",
+        norm_epsilon: float = 1e-3,
+        norm_momentum: float = 0.01,
+    ):
+        super().__init__()
+        self.set_config(
+            level=level,
+            input_levels=input_levels,
+            in_channels=in_channels,
+            channels=channels,
+            fusion=fusion,
+            epsilon=epsilon,
+            activation=activation,
+            norm_epsilon=norm_epsilon,
+            norm_momentum=norm_momentum,
+        )
+        self.level = level
+        # -1: pool from the level below, 0: same level, 1: upsample from above
+        self.moves = [(source > level) - (source < level) for source in input_levels]
+        self.adapters = nn.ModuleList(
+            nn.Identity()
+            if width == channels
+            else ChannelAdapter(width, channels, norm_epsilon, norm_momentum)
+            for width in in_channels
+        )
+        self.fusion = WeightedFusion(len(in_channels), fusion, epsilon)
+        self.act = create_activation(activation)
+        self.depthwise = nn.Conv2d(
+            channels, channels, 3, padding=1, groups=channels, bias=False
+        )
+        self.pointwise = nn.Conv2d(channels, channels, 1)
+        self.bn = nn.BatchNorm2d(channels, eps=norm_epsilon, momentum=norm_momentum)
+
+    def forward(self, inputs: list[torch.Tensor], target: torch.Tensor) -> torch.Tensor:
+        """inputs: one map per edge; target: a map of this level, for its size."""
+        height, width = target.shape[-2], target.shape[-1]
+        resized = []
+        for index, adapter in enumerate(self.adapters):
+            x = adapter(inputs[index])  # (N, C, h, w)
+            if self.moves[index] < 0:
+                x = same_max_pool(x)  # (N, C, ceil(h/2), ceil(w/2))
+            elif self.moves[index] > 0:
+                x = upsample_to(x, height, width)  # (N, C, H, W)
+            resized.append(x)
+        fused = self.fusion(resized)  # (N, C, H, W)
+        return self.bn(self.pointwise(self.depthwise(self.act(fused))))
+
+
+@torch.jit.ignore
+def _raise_features_error(
+    shapes: list[list[int]], floating: list[bool], widths: list[int], label: str
+) -> None:
+    problem = features_problem(shapes, widths, channels_last=False, floating=floating)
+    raise ValueError(f"{label} {problem or 'got unusable feature maps'}")
+
+
+def check_features(features: list[torch.Tensor], widths: list[int], label: str):
+    """Raise ValueError, naming `label`, unless `features` are float (N, C, H, W)
+    maps of `widths` channels whose sizes halve from level to level (rounding up)."""
+    good = len(features) == len(widths)
+    if good:
+        for index, x in enumerate(features):
+            if x.dim() != 4 or not x.is_floating_point():
+                good = False
+            elif x.shape[1] != widths[index] or x.shape[2] == 0 or x.shape[3] == 0:
+                good = False
+            elif index > 0:
+                below = features[index - 1]
+                if below.dim() != 4:
+                    good = False
+                elif x.shape[2] != (below.shape[2] + 1) // 2:
+                    good = False
+                elif x.shape[3] != (below.shape[3] + 1) // 2:
+                    good = False
+    if not good:
+        _raise_features_error(
+            [list(x.shape) for x in features],
+            [x.is_floating_point() for x in features],
+            widths,
+            label,
+        )
+
+
+class BiFPNLayer(ConfigMixin, nn.Module):
+    """One BiFPN layer (Tan et al., 2020): top-down, then bottom-up, weighted fusion.
+
+    Takes L maps P3 ... P(L+2), (N, C_i, H_i, W_i) with C_i = in_channels[i] and each
+    size the one below halved (rounding up), and returns L maps of `channels`
+    channels at the same sizes. Widths other than `channels` (the first layer's
+    backbone maps) get a 1x1 conv + BN on every edge that reads them.
+    """
+
+    def __init__(
+        self,
+        in_channels: tuple = (64, 64, 64, 64, 64),
+        channels: int = 64,
+        fusion: str = "fast",
+        epsilon: float = 1e-4,
+        activation: str = "swish",
+        norm_epsilon: float = 1e-3,
+        norm_momentum: float = 0.01,
+    ):
+        super().__init__()
+        in_channels = check_bifpn_arguments(
+            in_channels,
+            channels,
+            None,
+            fusion,
+            epsilon,
+            activation,
+            norm_epsilon,
+            norm_momentum,
+        )
+        self.set_config(
+            in_channels=in_channels,
+            channels=channels,
+            fusion=fusion,
+            epsilon=epsilon,
+            activation=activation,
+            norm_epsilon=norm_epsilon,
+            norm_momentum=norm_momentum,
+        )
+        num_levels = len(in_channels)
+        nodes = bifpn_nodes(num_levels)
+        widths = list(in_channels) + [channels] * len(nodes)  # per node id
+        levels = list(range(num_levels)) + [level for level, _ in nodes]
+        self.in_channels = list(in_channels)
+        self.input_ids = [list(ids) for _, ids in nodes]
+        self.output_ids = bifpn_output_ids(num_levels)
+        self.nodes = nn.ModuleList(
+            BiFPNNode(
+                level,
+                tuple(levels[i] for i in ids),
+                tuple(widths[i] for i in ids),
+                channels,
+                fusion,
+                epsilon,
+                activation,
+                norm_epsilon,
+                norm_momentum,
+            )
+            for level, ids in nodes
+        )
+
+    def forward_nodes(self, features: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Every node of the layer, inputs first, in the order of `bifpn_nodes`."""
+        check_features(features, self.in_channels, self.label)
+        nodes = list(features)
+        for index, node in enumerate(self.nodes):
+            inputs = [nodes[i] for i in self.input_ids[index]]
+            nodes.append(node(inputs, features[node.level]))
+        return nodes
+
+    def forward(self, features: list[torch.Tensor]) -> list[torch.Tensor]:
+        nodes = self.forward_nodes(features)
+        return [nodes[i] for i in self.output_ids]  # P3_out ... : (N, C, H_i, W_i)
+
+
+class ExtraLevel(ConfigMixin, nn.Module):
+    """A coarser level from the top map: 1x1 conv + BN if widths differ, then a
+    stride-2 'same' max pool (EfficientDet's P6 from P5, P7 from P6)."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        channels: int,
+        norm_epsilon: float = 1e-3,
+        norm_momentum: float = 0.01,
+    ):
+        super().__init__()
+        self.set_config(
+            in_channels=in_channels,
+            channels=channels,
+            norm_epsilon=norm_epsilon,
+            norm_momentum=norm_momentum,
+        )
+        self.adapter = (
+            nn.Identity()
+            if in_channels == channels
+            else ChannelAdapter(in_channels, channels, norm_epsilon, norm_momentum)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # (N, C_in, H, W) -> (N, C, ceil(H/2), ceil(W/2))
+        return same_max_pool(self.adapter(x))
+
+
+class BiFPN(ConfigMixin, nn.Module):
+    """EfficientDet's feature network: extra levels, then `repeats` BiFPN layers.
+
+    Takes the backbone's maps (P3, P4, P5 for EfficientDet, widths `in_channels`),
+    adds coarser levels pooled from the last one until there are `num_levels`, and
+    returns `num_levels` maps of `channels` channels, P3 first. BiFPN() is
+    EfficientDet-D0's: in_channels=(40, 112, 320), channels=64, repeats=3.
+
+    Args:
+        fusion: "fast" (default), "softmax", "unbounded" or "sum".
+        epsilon: the fast fusion's epsilon (1e-4), not BatchNorm's.
+        activation: applied to each fused sum before its separable convolution.
+        norm_epsilon, norm_momentum: BatchNorm's, in PyTorch's convention; the
+            defaults are EfficientDet's (TensorFlow's momentum 0.99 is 0.01 here).
+    """
+
+    def __init__(
+        self,
+        in_channels: tuple = (40, 112, 320),
+        channels: int = 64,
+        repeats: int = 3,
+        num_levels: int = 5,
+        fusion: str = "fast",
+        epsilon: float = 1e-4,
+        activation: str = "swish",
+        norm_epsilon: float = 1e-3,
+        norm_momentum: float = 0.01,
+    ):
+        super().__init__()
+        in_channels = check_bifpn_arguments(
+            in_channels,
+            channels,
+            num_levels,
+            fusion,
+            epsilon,
+            activation,
+            norm_epsilon,
+            norm_momentum,
+        )
+        check_positive_int("repeats", repeats)
+        self.set_config(
+            in_channels=in_channels,
+            channels=channels,
+            repeats=repeats,
+            num_levels=num_levels,
+            fusion=fusion,
+            epsilon=epsilon,
+            activation=activation,
+            norm_epsilon=norm_epsilon,
+            norm_momentum=norm_momentum,
+        )
+        self.in_channels = list(in_channels)
+        extra = num_levels - len(in_channels)
+        self.extra_levels = nn.ModuleList(
+            ExtraLevel(
+                in_channels[-1] if index == 0 else channels,
+                channels,
+                norm_epsilon,
+                norm_momentum,
+            )
+            for index in range(extra)
+        )
+        widths = in_channels + (channels,) * extra
+        self.layers = nn.ModuleList(
+            BiFPNLayer(
+                widths if index == 0 else (channels,) * num_levels,
+                channels,
+                fusion,
+                epsilon,
+                activation,
+                norm_epsilon,
+                norm_momentum,
+            )
+            for index in range(repeats)
+        )
+
+    def forward(self, features: list[torch.Tensor]) -> list[torch.Tensor]:
+        check_features(features, self.in_channels, self.label)
+        features = list(features)
+        for extra in self.extra_levels:
+            features.append(extra(features[-1]))  # P6, P7: (N, C, ceil(H/2), ...)
+        for layer in self.layers:
+            features = layer(features)
+        return features
+
+
+# --- notebooks/07_bifpn.ipynb, cell 58 ---
+_NODE = re.compile(
+    r"conv(\d)_(up|down)\.(depthwise_conv\.conv|pointwise_conv\.conv|bn)\."
+)
+_WEIGHT = re.compile(r"p(\d)_w([12])$")
+_ADAPTER = re.compile(r"p(\d)_down_channel(_2)?\.([01])\.(conv\.)?")
+_PART = {"depthwise_conv.conv": "depthwise", "pointwise_conv.conv": "pointwise"}
+
+
+def yet_another_efficientdet_keys(state_dict: dict, fusion: str = "fast") -> dict:
+    """The state_dict of Yet-Another-EfficientDet-Pytorch's BiFPN with our keys.
+
+    Takes their stack (nn.Sequential of their BiFPN layers: keys "0.conv6_up...") or
+    their whole EfficientDetBackbone (the keys under "bifpn." are used, the others
+    ignored), and returns a state_dict for our BiFPN(in_channels, channels, repeats,
+    num_levels=5, or 6 when their stack has P8, fusion). conv{l}_up/_down become
+    the top-down/bottom-up nodes of level l, p{l}_w1/_w2 their fusion weights,
+    p{l}_down_channel(_2) the first layer's adapters and p5_to_p6 the P6 adapter.
+
+    Their layers always hold fusion weights; with attention=False (EfficientDet-D6
+    and up) they are unused: pass fusion="sum" to leave them out. Their P8 (D7x)
+    exists only without attention.
+    """
+    check_choice("fusion", fusion, ("fast", "sum"))
+    if any(key.startswith("bifpn.") for key in state_dict):
+        state_dict = {
+            key[len("bifpn.") :]: value
+            for key, value in state_dict.items()
+            if key.startswith("bifpn.")
+        }
+    num_levels = 6 if any(".conv8_down." in key for key in state_dict) else 5
+    if num_levels == 6 and fusion != "sum":
+        raise ValueError(
+            "their BiFPN with P8 (use_p8=True) has no weighted fusion: "
+            "pass fusion='sum'"
+        )
+    top_down = {level + 3: num_levels - 2 - level for level in range(num_levels - 1)}
+    bottom_up = {level + 3: num_levels - 2 + level for level in range(1, num_levels)}
+    converted = {}
+    for key, value in state_dict.items():
+        layer, _, name = key.partition(".")
+        if not layer.isdigit():
+            raise ValueError(f"unexpected key {key!r}: expected '<layer>.<name>'")
+        prefix = f"layers.{layer}."
+        if match := _NODE.match(name):
+            level, path, part = int(match[1]), match[2], match[3]
+            node = (top_down if path == "up" else bottom_up)[level]
+            rest = name[match.end() :]
+            new = f"{prefix}nodes.{node}.{_PART.get(part, part)}.{rest}"
+        elif match := _WEIGHT.match(name):
+            if fusion == "sum":
+                continue
+            node = (top_down if match[2] == "1" else bottom_up)[int(match[1])]
+            new = f"{prefix}nodes.{node}.fusion.weight"
+        elif match := _ADAPTER.match(name):
+            level, second = int(match[1]), match[2] is not None
+            node = (bottom_up if second else top_down)[level]
+            part = "conv" if match[3] == "0" else "bn"
+            new = f"{prefix}nodes.{node}.adapters.0.{part}.{name[match.end() :]}"
+        elif name.startswith("p5_to_p6."):
+            index, _, rest = name[len("p5_to_p6.") :].partition(".")
+            part = "conv" if index == "0" else "bn"
+            rest = rest.removeprefix("conv.")
+            new = f"extra_levels.0.adapter.{part}.{rest}"
+        else:
+            raise ValueError(
+                f"unexpected key {key!r} in a Yet-Another-EfficientDet BiFPN"
+            )
+        converted[new] = value
+    return converted
+
+
+__all__ = [
+    "WeightedFusion",
+    "same_max_pool",
+    "upsample_to",
+    "ChannelAdapter",
+    "BiFPNNode",
+    "check_features",
+    "BiFPNLayer",
+    "ExtraLevel",
+    "BiFPN",
+    "yet_another_efficientdet_keys",
+]
