@@ -1,6 +1,6 @@
 """BiFPN chapter's numbers that need more time than a chapter may take.
 
-    python benchmarks/bifpn.py            # writes benchmarks/results/bifpn.json
+    python benchmarks/bifpn.py            # writes cnn_attention/results/bifpn.json
     python benchmarks/bifpn.py --seeds 3  # a quicker, smaller run (not for committing)
 
 1. CPU time of one fusion node (three 8 x 64 x 64 x 64 maps) with each fusion method:
@@ -25,7 +25,8 @@ from cnn_attention.torch.bifpn import WeightedFusion
 from cnn_attention.torch.bifpn_toy import train_fusion_toy
 from cnn_attention.utils import median_milliseconds
 
-RESULTS = Path(__file__).resolve().parent / "results" / "bifpn.json"
+# Inside the package, so that the chapter finds the file in Colab too.
+RESULTS = Path(__file__).resolve().parents[1] / "cnn_attention" / "results" / "bifpn.json"
 METHODS = ("unbounded", "softmax", "fast", "sum")
 
 
