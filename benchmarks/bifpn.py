@@ -26,7 +26,8 @@ from cnn_attention.torch.bifpn_toy import train_fusion_toy
 from cnn_attention.utils import median_milliseconds
 
 # Inside the package, so that the chapter finds the file in Colab too.
-RESULTS = Path(__file__).resolve().parents[1] / "cnn_attention" / "results" / "bifpn.json"
+RESULTS = Path(__file__).resolve().parents[1] / "cnn_attention" / "results"
+RESULTS = RESULTS / "bifpn.json"
 METHODS = ("unbounded", "softmax", "fast", "sum")
 
 

@@ -67,7 +67,30 @@ def channel_attention_pairs(args):
     ]
 
 
-PAIR_BUILDERS = [channel_attention_pairs]
+def cbam_pairs(args):
+    """CBAM against the official module (seed 000) and seed 003's, same weights."""
+    from cnn_attention.reference import cbam_official, seed_003
+    from cnn_attention.torch.cbam import official_cbam_keys, seed_cbam_keys
+
+    official = cbam_official.CBAM(args.channels, args.reduction).eval()
+    ours_official = torch_modules.CBAM(args.channels, args.reduction).eval()
+    ours_official.load_state_dict(official_cbam_keys(official.state_dict()))
+    seed = seed_003.CBAM(args.channels, args.reduction, kernel_size=7).eval()
+    ours_seed = torch_modules.CBAM(
+        args.channels,
+        args.reduction,
+        bias=False,
+        spatial_pools=("avg", "max"),
+        spatial_norm=False,
+    ).eval()
+    ours_seed.load_state_dict(seed_cbam_keys(seed.state_dict()))
+    return [
+        ("CBAM (torch): CBAM vs official (seed 000)", ours_official, official),
+        ("CBAM (torch): CBAM vs seed 003 CBAM", ours_seed, seed),
+    ]
+
+
+PAIR_BUILDERS = [channel_attention_pairs, cbam_pairs]
 
 
 def main() -> None:

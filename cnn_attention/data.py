@@ -105,9 +105,30 @@ def cluttered_digits(
     return images[:, None], source_labels[picks], boxes
 
 
+def batch_indices(count: int, batch_size: int, epochs: int, seed: int = 0):
+    """The mini-batches of a training run: for each epoch, a list of index arrays.
+
+    A NumPy generator seeded with `seed` shuffles each epoch, so the PyTorch and the
+    Keras training loops of the book see the same batches in the same order.
+    """
+    for name, value in [
+        ("count", count),
+        ("batch_size", batch_size),
+        ("epochs", epochs),
+    ]:
+        check_positive_int(name, value)
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = rng.permutation(count)
+        yield [
+            order[start : start + batch_size] for start in range(0, count, batch_size)
+        ]
+
+
 __all__ = [
     "SOURCE_SPLIT_SEED",
     "TEST_DIGITS",
     "source_digits",
     "cluttered_digits",
+    "batch_indices",
 ]

@@ -9,6 +9,7 @@ from torch import nn
 from tqdm import tqdm
 
 from cnn_attention.arguments import check_positive_int, check_real
+from cnn_attention.data import batch_indices
 
 
 # --- notebooks/04_cbam.ipynb, cell 90 ---
@@ -25,9 +26,10 @@ def train_classifier(
     """Train with Adam, cosine-decayed, and cross-entropy; return each epoch's mean loss.
 
     `images` (N, C, H, W) and `labels` (N,) may be NumPy arrays or tensors. The
-    batches are shuffled by a generator seeded with `seed`, so two runs from the
-    same initial weights are identical on the same machine. A tqdm bar shows
-    progress (on stderr, which the book's tests do not compare).
+    batches come from cnn_attention.data.batch_indices, shuffled by `seed` (the
+    Keras loop of the book uses the same batches), so two runs from the same initial
+    weights are identical on the same machine. A tqdm bar shows progress (on
+    stderr, which the book's tests do not compare).
     """
     for name, value in [("epochs", epochs), ("batch_size", batch_size)]:
         check_positive_int(name, value)
@@ -38,7 +40,6 @@ def train_classifier(
             f"need as many labels as images, at least one: {len(images)} images, "
             f"{len(labels)} labels"
         )
-    generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     # cosine decay to zero: the last steps are small, so the final weights do not
     # depend on where the last noisy batch happened to push them
@@ -46,11 +47,13 @@ def train_classifier(
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
     losses = []
     model.train()
-    for _ in tqdm(range(epochs), desc=type(model).__name__, disable=not progress):
-        order = torch.randperm(len(images), generator=generator)
+    epochs_of_batches = batch_indices(len(images), batch_size, epochs, seed)
+    name = type(model).__name__
+    for batches in tqdm(
+        epochs_of_batches, total=epochs, desc=name, disable=not progress
+    ):
         total = 0.0
-        for start in range(0, len(images), batch_size):
-            batch = order[start : start + batch_size]
+        for batch in map(torch.from_numpy, batches):
             optimizer.zero_grad()
             loss = nn.functional.cross_entropy(model(images[batch]), labels[batch])
             loss.backward()
