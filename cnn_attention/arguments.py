@@ -3,6 +3,7 @@
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/06_coordinate_attention.ipynb
 # then run `make export`.
 
 import math
@@ -199,6 +200,75 @@ def check_odd_kernel(name: str, kernel_size) -> int:
     return kernel_size
 
 
+# --- notebooks/06_coordinate_attention.ipynb, cell 33 ---
+def coordinate_hidden_channels(
+    channels: int,
+    reduction: int = 32,
+    hidden_channels: int | None = None,
+    min_hidden_channels: int = 8,
+) -> int:
+    """Width of the shared 1x1 conv: `hidden_channels` if given, else max(8, C // r).
+
+    The official code's mip = max(8, inp // reduction); the floor (8 there) is
+    `min_hidden_channels`. For C < 8 the "reduction" widens: C = 4 gives 8.
+    """
+    check_positive_int("channels", channels)
+    check_positive_int("reduction", reduction)
+    check_positive_int("min_hidden_channels", min_hidden_channels)
+    if hidden_channels is not None:
+        return check_positive_int("hidden_channels", hidden_channels)
+    return max(min_hidden_channels, channels // reduction)
+
+
+def check_out_channels(channels: int, out_channels: int | None) -> None:
+    """None, or the input's channel count: an attention map multiplies its input."""
+    if out_channels is None:
+        return
+    check_positive_int("out_channels", out_channels)
+    if out_channels != channels:
+        raise ValueError(
+            f"out_channels={out_channels} differs from channels={channels}: the "
+            "attention maps multiply the input, so the output keeps its C channels. "
+            "Leave out_channels=None (or pass out_channels=channels)"
+        )
+
+
+# --- notebooks/06_coordinate_attention.ipynb, cell 87 ---
+def make_divisible(value: float, divisor: int = 8) -> int:
+    """MobileNet's width rule, as torchvision applies it: the nearest multiple of
+    `divisor` to `value`, at least `divisor`, and never more than 10% below `value`."""
+    check_positive_int("divisor", divisor)
+    check_real("value", value, positive=True)
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * value else rounded
+
+
+# MobileNetV2's stages: (expansion t, output channels c, blocks n, first stride s)
+MOBILENET_V2_SETTINGS = (
+    (1, 16, 1, 1),
+    (6, 24, 2, 2),
+    (6, 32, 3, 2),
+    (6, 64, 4, 2),
+    (6, 96, 3, 1),
+    (6, 160, 3, 2),
+    (6, 320, 1, 1),
+)
+
+
+def mobilenet_v2_blocks(width_multiplier: float = 1.0) -> list[tuple]:
+    """(in_channels, out_channels, stride, expand_ratio) of MobileNetV2's 17 blocks."""
+    check_real("width_multiplier", width_multiplier, positive=True)
+    channels = make_divisible(32 * width_multiplier)  # the stem's width
+    blocks = []
+    for expand_ratio, width, repeats, first_stride in MOBILENET_V2_SETTINGS:
+        out_channels = make_divisible(width * width_multiplier)
+        for index in range(repeats):
+            stride = first_stride if index == 0 else 1
+            blocks.append((channels, out_channels, stride, expand_ratio))
+            channels = out_channels
+    return blocks
+
+
 __all__ = [
     "ACTIVATIONS",
     "GATES",
@@ -217,4 +287,9 @@ __all__ = [
     "check_pool_types",
     "check_spatial_pools",
     "check_odd_kernel",
+    "coordinate_hidden_channels",
+    "check_out_channels",
+    "make_divisible",
+    "MOBILENET_V2_SETTINGS",
+    "mobilenet_v2_blocks",
 ]

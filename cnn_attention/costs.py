@@ -2,10 +2,15 @@
 # Change the '#| export' cells of
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/06_coordinate_attention.ipynb
 #   notebooks/07_bifpn.ipynb
 # then run `make export`.
 
-from cnn_attention.arguments import check_positive_int, se_hidden_channels
+from cnn_attention.arguments import (
+    check_positive_int,
+    coordinate_hidden_channels,
+    se_hidden_channels,
+)
 from cnn_attention.bifpn_rules import bifpn_nodes, check_bifpn_arguments
 
 
@@ -75,6 +80,42 @@ def cbam_multiply_adds(
     )
 
 
+# --- notebooks/06_coordinate_attention.ipynb, cell 82 ---
+def coordinate_parameters(
+    channels: int,
+    reduction: int = 32,
+    hidden_channels: int | None = None,
+    min_hidden_channels: int = 8,
+) -> int:
+    """Parameters of one Coordinate Attention: 3 C mip + 3 mip + 2 C."""
+    mip = coordinate_hidden_channels(
+        channels, reduction, hidden_channels, min_hidden_channels
+    )
+    return 3 * channels * mip + 3 * mip + 2 * channels
+
+
+def coordinate_multiply_adds(
+    channels: int,
+    height: int,
+    width: int,
+    reduction: int = 32,
+    hidden_channels: int | None = None,
+    min_hidden_channels: int = 8,
+) -> tuple[int, int, int]:
+    """(pooling, 1x1 convolutions, scaling) multiply-adds of one Coordinate Attention.
+
+    Pooling: two passes over H W C values; F1 at H + W positions, F_h at H, F_w at W
+    (C mip each per position); scaling: two products over H W C values.
+    """
+    for name, size in [("height", height), ("width", width)]:
+        check_positive_int(name, size)
+    mip = coordinate_hidden_channels(
+        channels, reduction, hidden_channels, min_hidden_channels
+    )
+    positions = height * width * channels
+    return 2 * positions, 2 * (height + width) * channels * mip, 2 * positions
+
+
 # --- notebooks/07_bifpn.ipynb, cell 90 ---
 def bifpn_layer_parameters(in_channels, channels: int, fusion: str = "fast") -> int:
     """Parameters of one BiFPN layer with inputs of widths `in_channels`.
@@ -124,6 +165,8 @@ __all__ = [
     "se_multiply_adds",
     "cbam_parameters",
     "cbam_multiply_adds",
+    "coordinate_parameters",
+    "coordinate_multiply_adds",
     "bifpn_layer_parameters",
     "bifpn_parameters",
 ]

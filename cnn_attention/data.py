@@ -1,6 +1,7 @@
 # Generated from the book's notebooks by tools/export_package.py: do not edit.
 # Change the '#| export' cells of
 #   notebooks/04_cbam.ipynb
+#   notebooks/06_coordinate_attention.ipynb
 # then run `make export`.
 
 import functools
@@ -125,10 +126,59 @@ def batch_indices(count: int, batch_size: int, epochs: int, seed: int = 0):
         ]
 
 
+# --- notebooks/06_coordinate_attention.ipynb, cell 114 ---
+def box_cells(boxes, size: int, canvas_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows and which columns of a size x size map lie on each digit's box.
+
+    A cell covers canvas_size / size pixels and counts as on the box when its centre
+    is inside. `boxes` (N, 4) are (top, left, bottom, right) as cluttered_digits
+    returns them. Returns two (N, size) boolean arrays: rows, columns.
+    """
+    check_positive_int("size", size)
+    check_positive_int("canvas_size", canvas_size)
+    if canvas_size % size:
+        raise ValueError(f"size={size} must divide canvas_size={canvas_size}")
+    boxes = np.asarray(boxes)
+    centres = (np.arange(size) + 0.5) * (canvas_size // size)  # in canvas pixels
+    rows = (centres >= boxes[:, 0:1]) & (centres < boxes[:, 2:3])
+    columns = (centres >= boxes[:, 1:2]) & (centres < boxes[:, 3:4])
+    return rows, columns
+
+
+def peaks_on_box(row_profiles, column_profiles, boxes, canvas_size: int = 32) -> dict:
+    """How often a profile's maximum lies on the digit, and how often by chance.
+
+    row_profiles (N, H) and column_profiles (N, W) hold one value per row and per
+    column of a map (for example a_h and a_w averaged over channels). "rows" is the
+    fraction of images whose largest row value lies on the digit's rows, "columns"
+    the same for columns, "both" the fraction with both; "chance_*" are the rates
+    of a maximum placed at random (the share of rows, columns, cells on the box).
+    """
+    row_profiles, column_profiles = (
+        np.asarray(row_profiles),
+        np.asarray(column_profiles),
+    )
+    rows, _ = box_cells(boxes, row_profiles.shape[1], canvas_size)
+    _, columns = box_cells(boxes, column_profiles.shape[1], canvas_size)
+    images = np.arange(len(rows))
+    row_hits = rows[images, row_profiles.argmax(axis=1)]
+    column_hits = columns[images, column_profiles.argmax(axis=1)]
+    return {
+        "rows": float(row_hits.mean()),
+        "columns": float(column_hits.mean()),
+        "both": float((row_hits & column_hits).mean()),
+        "chance_rows": float(rows.mean()),
+        "chance_columns": float(columns.mean()),
+        "chance_both": float((rows.mean(axis=1) * columns.mean(axis=1)).mean()),
+    }
+
+
 __all__ = [
     "SOURCE_SPLIT_SEED",
     "TEST_DIGITS",
     "source_digits",
     "cluttered_digits",
     "batch_indices",
+    "box_cells",
+    "peaks_on_box",
 ]

@@ -3,6 +3,7 @@
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/06_coordinate_attention.ipynb
 #   notebooks/07_bifpn.ipynb
 # then run `make export`.
 """The book's layers for Keras 3, one import away (imports keras only)."""
@@ -21,6 +22,7 @@ from .bifpn import (
 )
 from .blocks import ConvNormAct, batch_norm
 from .cbam import CBAM, ChannelGate, SpatialGate, global_pool
+from .coordatt import CoordinateAttention
 from .eca import ECAModule
 from .factory import (
     ATTENTION_MODULES,
@@ -28,6 +30,7 @@ from .factory import (
     create_attention,
     register_attention,
 )
+from .mobilenet import ConvNormReLU6, InvertedResidual, MobileNetV2, mobilenet_v2
 from .resnet import (
     BLOCKS,
     BasicBlock,
@@ -54,8 +57,12 @@ __all__ = [
     "ClassifierHead",
     "ConfigMixin",
     "ConvNormAct",
+    "ConvNormReLU6",
+    "CoordinateAttention",
     "ECAModule",
     "ExtraLevel",
+    "InvertedResidual",
+    "MobileNetV2",
     "ResNet",
     "SEModule",
     "SpatialGate",
@@ -67,6 +74,7 @@ __all__ = [
     "create_gate",
     "efficientdet_batch_norm",
     "global_pool",
+    "mobilenet_v2",
     "register_attention",
     "resnet18",
     "resnet34",

@@ -4,6 +4,7 @@
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/06_coordinate_attention.ipynb
 #   notebooks/07_bifpn.ipynb
 # then run `make export`.
 """The book's modules for PyTorch, one import away (imports torch only)."""
@@ -33,6 +34,11 @@ from .cbam import (
     seed_cbam_keys,
 )
 from .checks import check_input
+from .coordatt import (
+    CoordinateAttention,
+    coordinate_attention_maps,
+    official_coordatt_keys,
+)
 from .costs import count_multiply_adds
 from .eca import ECAModule
 from .factory import (
@@ -40,6 +46,13 @@ from .factory import (
     ConfigMixin,
     create_attention,
     register_attention,
+)
+from .mobilenet import (
+    ConvNormReLU6,
+    InvertedResidual,
+    MobileNetV2,
+    mobilenet_v2,
+    official_mobilenet_keys,
 )
 from .resnet import (
     BLOCKS,
@@ -68,8 +81,12 @@ __all__ = [
     "ClassifierHead",
     "ConfigMixin",
     "ConvNormAct",
+    "ConvNormReLU6",
+    "CoordinateAttention",
     "ECAModule",
     "ExtraLevel",
+    "InvertedResidual",
+    "MobileNetV2",
     "ResNet",
     "SEModule",
     "SpatialGate",
@@ -77,13 +94,17 @@ __all__ = [
     "accuracy",
     "check_features",
     "check_input",
+    "coordinate_attention_maps",
     "count_multiply_adds",
     "create_activation",
     "create_attention",
     "create_gate",
     "fusion_toy_batch",
     "global_pool",
+    "mobilenet_v2",
     "official_cbam_keys",
+    "official_coordatt_keys",
+    "official_mobilenet_keys",
     "official_resnet_keys",
     "predict",
     "register_attention",
