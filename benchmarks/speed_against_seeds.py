@@ -90,7 +90,18 @@ def cbam_pairs(args):
     ]
 
 
-PAIR_BUILDERS = [channel_attention_pairs, cbam_pairs]
+def coordinate_attention_pairs(args):
+    """Coordinate Attention against the official CoordAtt (its r = 32), same weights."""
+    from cnn_attention.reference.coordatt_official import CoordAtt
+    from cnn_attention.torch.coordatt import official_coordatt_keys
+
+    official = CoordAtt(args.channels, args.channels).eval()
+    ours = torch_modules.CoordinateAttention(args.channels).eval()
+    ours.load_state_dict(official_coordatt_keys(official.state_dict()))
+    return [("CA (torch): CoordinateAttention vs official CoordAtt", ours, official)]
+
+
+PAIR_BUILDERS = [channel_attention_pairs, cbam_pairs, coordinate_attention_pairs]
 
 
 def main() -> None:
