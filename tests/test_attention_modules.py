@@ -43,6 +43,12 @@ VARIANTS = {
         {"reduction": 4, "arrangement": "parallel", "gate": "hard_sigmoid"},
         {"reduction": 4, "spatial": False, "pool_types": ("lse",)},
     ],
+    "coord": [
+        {},
+        {"reduction": 2, "min_hidden_channels": 1, "activation": "silu"},
+        {"hidden_channels": 3, "activation": "relu", "gate": "hard_sigmoid"},
+        {"reduction": 4, "min_hidden_channels": 4, "activation": "swish"},
+    ],
 }
 CASES = {
     f"{name}-{index}": (name, kwargs)
