@@ -23,7 +23,7 @@ def train_classifier(
     seed: int = 0,
     progress: bool = True,
 ) -> list[float]:
-    """Train with Adam, cosine-decayed, and cross-entropy; return each epoch's mean loss.
+    """Train with Adam (cosine-decayed) and cross-entropy; return each epoch's loss.
 
     `images` (N, C, H, W) and `labels` (N,) may be NumPy arrays or tensors. The
     batches come from cnn_attention.data.batch_indices, shuffled by `seed` (the
