@@ -51,7 +51,8 @@ STARS = re.compile(r"\*\*Exercise\b[^*]*?(?P<stars>★+)")
 class Part:
     """What one path (core or optional) of a chapter holds."""
 
-    code_cells: list = field(default_factory=list)
+    code_cells: list = field(default_factory=list)  # their sources
+    indices: list = field(default_factory=list)  # their positions in the notebook
     code_lines: int = 0
     export_lines: int = 0  # of those, in `#| export` cells
     words: int = 0
@@ -94,7 +95,7 @@ def read_chapter(path: Path) -> Chapter:
     section_label, sub_label = "core", None  # before the first ##: the introduction
     in_back_matter = False
     sections, problems, exercises = [], [], []
-    for cell in notebook.cells:
+    for index, cell in enumerate(notebook.cells):
         if cell.cell_type == "markdown":
             # Attribute each stretch of a Markdown cell to the label in force there.
             chunk = []
@@ -131,6 +132,7 @@ def read_chapter(path: Path) -> Chapter:
         elif cell.cell_type == "code" and not in_back_matter:
             part = core if (sub_label or section_label) == "core" else optional
             part.code_cells.append(cell.source)
+            part.indices.append(index)
             part.code_lines += code_lines(cell.source)
             if cell.source.startswith("#| export"):
                 part.export_lines += code_lines(cell.source)
@@ -151,12 +153,7 @@ def run_core_path(path: Path, chapter: Chapter) -> float:
     }.items():
         os.environ.setdefault(name, value)
     original = nbformat.read(path, as_version=4)
-    core_sources = set(chapter.core.code_cells)
-    cells = [
-        cell
-        for cell in original.cells
-        if cell.cell_type == "code" and cell.source in core_sources
-    ]
+    cells = [original.cells[index] for index in chapter.core.indices]
     notebook = nbformat.v4.new_notebook(cells=cells, metadata=original.metadata)
     started = time.perf_counter()
     NotebookClient(
