@@ -9,7 +9,7 @@ from cnn_attention.arguments import check_positive_int, se_hidden_channels
 from cnn_attention.bifpn_rules import bifpn_nodes, check_bifpn_arguments
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 60 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 62 ---
 def se_parameters(
     channels: int,
     reduction: int = 16,
@@ -21,7 +21,7 @@ def se_parameters(
     return 2 * channels * hidden + (hidden + channels if bias else 0)
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 88 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 90 ---
 def se_multiply_adds(
     channels: int, height: int, width: int, reduction: int = 16
 ) -> tuple[int, int, int]:
