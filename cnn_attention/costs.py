@@ -32,7 +32,7 @@ def se_multiply_adds(
     return height * width * channels, 2 * channels * hidden, height * width * channels
 
 
-# --- notebooks/04_cbam.ipynb, cell 72 ---
+# --- notebooks/04_cbam.ipynb, cell 73 ---
 def cbam_parameters(
     channels: int,
     reduction: int = 16,
