@@ -52,7 +52,7 @@ from .resnet import (
     resnet50,
 )
 from .se import SEModule, senet_pytorch_keys
-from .training import accuracy, predict, train_classifier
+from .training import accuracy, predict, recalibrate_batch_norm, train_classifier
 
 __all__ = [
     "ATTENTION_MODULES",
@@ -86,6 +86,7 @@ __all__ = [
     "official_cbam_keys",
     "official_resnet_keys",
     "predict",
+    "recalibrate_batch_norm",
     "register_attention",
     "resnet18",
     "resnet34",

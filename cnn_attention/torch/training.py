@@ -92,8 +92,34 @@ def accuracy(model: nn.Module, images, labels) -> float:
     return float((predict(model, images) == np.asarray(labels)).mean())
 
 
+@torch.no_grad()
+def recalibrate_batch_norm(
+    model: nn.Module, images, batch_size: int = 250
+) -> nn.Module:
+    """A copy of `model` whose BatchNorm statistics are averaged over `images`.
+
+    Every BatchNorm layer forgets its running statistics and re-estimates them as a
+    cumulative average (momentum None) over one pass in training mode, without
+    gradients. Returned in eval mode; `model` itself is left as it was.
+    """
+    import copy
+
+    check_positive_int("batch_size", batch_size)
+    model = copy.deepcopy(model)
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.reset_running_stats()
+            module.momentum = None
+    model.train()
+    images = torch.as_tensor(images)
+    for start in range(0, len(images), batch_size):
+        model(images[start : start + batch_size])
+    return model.eval()
+
+
 __all__ = [
     "train_classifier",
     "predict",
     "accuracy",
+    "recalibrate_batch_norm",
 ]
