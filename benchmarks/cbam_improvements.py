@@ -1,6 +1,6 @@
 """Seed 003's five CBAM "improvements", trained on cluttered digits over several seeds.
 
-    python benchmarks/cbam_improvements.py             # 5 seeds, ~10 minutes on 2 cores
+    python benchmarks/cbam_improvements.py             # 5 seeds, ~15 minutes
     python benchmarks/cbam_improvements.py --seeds 2   # a quicker, noisier run
 
 Every variant goes into the same small ResNet (chapter 4's DIGITS_NETWORK: one basic
@@ -100,7 +100,7 @@ def main() -> None:
         "protocol": {**PROTOCOL, "network": DIGITS_NETWORK, "seeds": args.seeds},
         "environment": {
             "torch": torch.__version__,
-            "threads": torch.get_num_threads(),
+            "threads": 1,  # train_classifier's default
             "machine": platform.machine(),
         },
         "variants": results,

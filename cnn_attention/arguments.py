@@ -10,7 +10,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 21 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 23 ---
 # Activation and gate names understood by both the PyTorch and the Keras modules.
 # "swish" is "silu" (EfficientNet's name for it).
 ACTIVATIONS = ("relu", "silu", "swish", "hard_swish")
@@ -72,7 +72,7 @@ def se_hidden_channels(
     return channels // reduction
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 72 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 74 ---
 def check_int_tuple(name: str, value, length: int | None = None) -> tuple:
     """`value` as a tuple of positive ints (a list or tuple), of `length` if given."""
     if not isinstance(value, list | tuple) or not value:
@@ -112,7 +112,7 @@ def check_conv_arguments(
         )
 
 
-# --- notebooks/03_efficient_channel_attention.ipynb, cell 12 ---
+# --- notebooks/03_efficient_channel_attention.ipynb, cell 13 ---
 def eca_kernel_size(channels: int, gamma: float = 2, beta: float = 1) -> int:
     """ECA's adaptive kernel size k = psi(C) = |log2(C) / gamma + beta / gamma|_odd.
 

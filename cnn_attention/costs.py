@@ -14,7 +14,7 @@ from cnn_attention.arguments import (
 from cnn_attention.bifpn_rules import bifpn_nodes, check_bifpn_arguments
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 60 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 62 ---
 def se_parameters(
     channels: int,
     reduction: int = 16,
@@ -26,7 +26,7 @@ def se_parameters(
     return 2 * channels * hidden + (hidden + channels if bias else 0)
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 88 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 90 ---
 def se_multiply_adds(
     channels: int, height: int, width: int, reduction: int = 16
 ) -> tuple[int, int, int]:
@@ -37,7 +37,7 @@ def se_multiply_adds(
     return height * width * channels, 2 * channels * hidden, height * width * channels
 
 
-# --- notebooks/04_cbam.ipynb, cell 72 ---
+# --- notebooks/04_cbam.ipynb, cell 73 ---
 def cbam_parameters(
     channels: int,
     reduction: int = 16,

@@ -1,4 +1,4 @@
-"""Re-execute notebooks in place, top to bottom in a fresh kernel, as nbval replays them.
+"""Re-execute notebooks in place, top to bottom in a fresh kernel, as nbval runs them.
 
     python tools/execute_notebooks.py notebooks/02_squeeze_excitation.ipynb [...]
 
