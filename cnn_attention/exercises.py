@@ -592,8 +592,8 @@ def _bifpn_4(channel_weights):
 # --- Chapter 5: dual pooling (notebooks/05_dual_pooling.ipynb) ------------------------
 
 
-@exercise("dual_pooling.1", wrong={"resnet50_head": 1_037_800})
-def _dual_pooling_1(resnet50_head):
+@exercise("dualpool.1", wrong={"resnet50_head": 1_037_800})
+def _dualpool_1(resnet50_head):
     """Parameters of DualPoolHead(2048, 1000): the seed's head on ResNet-50."""
     if resnet50_head == 1_037_800:
         return "that is ResNet-18's head (C = 512); ResNet-50 ends with 2048 channels"
@@ -607,14 +607,14 @@ def _dual_pooling_1(resnet50_head):
 
 
 @exercise(
-    "dual_pooling.2",
+    "dualpool.2",
     wrong={
         "batch_of_8": (8,),
         "batch_of_1": (1,),
         "safe_squeeze": lambda logits: logits.squeeze(),
     },
 )
-def _dual_pooling_2(batch_of_8, batch_of_1, safe_squeeze):
+def _dualpool_2(batch_of_8, batch_of_1, safe_squeeze):
     """Shapes after squeeze() of (8, 1) and (1, 1) logits, and a safe squeeze."""
     import torch
 
@@ -629,8 +629,8 @@ def _dual_pooling_2(batch_of_8, batch_of_1, safe_squeeze):
     return None
 
 
-@exercise("dual_pooling.3", wrong={"to_fastai_order": lambda state_dict: state_dict})
-def _dual_pooling_3(to_fastai_order):
+@exercise("dualpool.3", wrong={"to_fastai_order": lambda state_dict: state_dict})
+def _dualpool_3(to_fastai_order):
     """Move a DualPoolHead's weights from timm's order to fastai's."""
     import torch
 
@@ -654,8 +654,8 @@ def _dual_pooling_3(to_fastai_order):
     return None
 
 
-@exercise("dual_pooling.4", wrong={"p_half": 2.0})
-def _dual_pooling_4(p_half):
+@exercise("dualpool.4", wrong={"p_half": 2.0})
+def _dualpool_4(p_half):
     """The GeM exponent that pools one active position of 64 to half its value."""
     import torch
 
@@ -688,8 +688,8 @@ def _first_nan_exponent(eps: float):
     return None
 
 
-@exercise("dual_pooling.5", wrong={"first_nan": {"1e-6": 3, "1e-3": 3}})
-def _dual_pooling_5(first_nan):
+@exercise("dualpool.5", wrong={"first_nan": {"1e-6": 3, "1e-3": 3}})
+def _dualpool_5(first_nan):
     """Where the clamped GeM formula's gradient turns NaN, for eps 1e-6 and 1e-3."""
     answers = dict(first_nan)
     if set(answers) != {"1e-6", "1e-3"}:
