@@ -2,10 +2,15 @@
 # Change the '#| export' cells of
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/05_dual_pooling.ipynb
 #   notebooks/07_bifpn.ipynb
 # then run `make export`.
 
-from cnn_attention.arguments import check_positive_int, se_hidden_channels
+from cnn_attention.arguments import (
+    check_positive_int,
+    pooled_channels,
+    se_hidden_channels,
+)
 from cnn_attention.bifpn_rules import bifpn_nodes, check_bifpn_arguments
 
 
@@ -75,6 +80,27 @@ def cbam_multiply_adds(
     )
 
 
+# --- notebooks/05_dual_pooling.ipynb, cell 63 ---
+def pooling_head_parameters(
+    in_channels: int, num_classes: int, pool: str = "avg", learn_p: bool = True
+) -> int:
+    """Parameters of PoolingHead: (C' + 1) K for its linear layer, +1 for GeM's p."""
+    features = pooled_channels(in_channels, pool)
+    check_positive_int("num_classes", num_classes)
+    return features * num_classes + num_classes + (pool == "gem" and learn_p)
+
+
+def dual_pool_head_parameters(
+    in_channels: int, num_classes: int, hidden_channels: int | None = None
+) -> int:
+    """Parameters of DualPoolHead (seed 004's head): a 1x1 conv 2C -> h, a linear
+    layer h -> K, both with biases; h = C unless given."""
+    check_positive_int("in_channels", in_channels)
+    check_positive_int("num_classes", num_classes)
+    hidden = in_channels if hidden_channels is None else hidden_channels
+    return 2 * in_channels * hidden + hidden + hidden * num_classes + num_classes
+
+
 # --- notebooks/07_bifpn.ipynb, cell 90 ---
 def bifpn_layer_parameters(in_channels, channels: int, fusion: str = "fast") -> int:
     """Parameters of one BiFPN layer with inputs of widths `in_channels`.
@@ -124,6 +150,8 @@ __all__ = [
     "se_multiply_adds",
     "cbam_parameters",
     "cbam_multiply_adds",
+    "pooling_head_parameters",
+    "dual_pool_head_parameters",
     "bifpn_layer_parameters",
     "bifpn_parameters",
 ]

@@ -3,6 +3,7 @@
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/05_dual_pooling.ipynb
 #   notebooks/07_bifpn.ipynb
 # then run `make export`.
 """The book's layers for Keras 3, one import away (imports keras only)."""
@@ -27,6 +28,14 @@ from .factory import (
     ConfigMixin,
     create_attention,
     register_attention,
+)
+from .pooling import (
+    DualPoolHead,
+    GeM,
+    GlobalPool,
+    PoolingHead,
+    dual_pool_head,
+    pooling_head,
 )
 from .resnet import (
     BLOCKS,
@@ -54,8 +63,12 @@ __all__ = [
     "ClassifierHead",
     "ConfigMixin",
     "ConvNormAct",
+    "DualPoolHead",
     "ECAModule",
     "ExtraLevel",
+    "GeM",
+    "GlobalPool",
+    "PoolingHead",
     "ResNet",
     "SEModule",
     "SpatialGate",
@@ -65,8 +78,10 @@ __all__ = [
     "create_activation",
     "create_attention",
     "create_gate",
+    "dual_pool_head",
     "efficientdet_batch_norm",
     "global_pool",
+    "pooling_head",
     "register_attention",
     "resnet18",
     "resnet34",

@@ -4,6 +4,7 @@
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/05_dual_pooling.ipynb
 #   notebooks/07_bifpn.ipynb
 # then run `make export`.
 """The book's modules for PyTorch, one import away (imports torch only)."""
@@ -41,6 +42,15 @@ from .factory import (
     create_attention,
     register_attention,
 )
+from .pooling import (
+    DualPoolHead,
+    GeM,
+    GlobalPool,
+    PoolingHead,
+    dual_pool_head,
+    pooling_head,
+    seed_dual_pool_keys,
+)
 from .resnet import (
     BLOCKS,
     BasicBlock,
@@ -68,8 +78,12 @@ __all__ = [
     "ClassifierHead",
     "ConfigMixin",
     "ConvNormAct",
+    "DualPoolHead",
     "ECAModule",
     "ExtraLevel",
+    "GeM",
+    "GlobalPool",
+    "PoolingHead",
     "ResNet",
     "SEModule",
     "SpatialGate",
@@ -81,10 +95,12 @@ __all__ = [
     "create_activation",
     "create_attention",
     "create_gate",
+    "dual_pool_head",
     "fusion_toy_batch",
     "global_pool",
     "official_cbam_keys",
     "official_resnet_keys",
+    "pooling_head",
     "predict",
     "recalibrate_batch_norm",
     "register_attention",
@@ -93,6 +109,7 @@ __all__ = [
     "resnet50",
     "same_max_pool",
     "seed_cbam_keys",
+    "seed_dual_pool_keys",
     "senet_pytorch_keys",
     "train_classifier",
     "train_fusion_toy",
