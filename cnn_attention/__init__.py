@@ -1,7 +1,9 @@
 """Attention modules for convolutional networks, in PyTorch and Keras 3.
 
-This file is written by hand; every other module of the package is generated from
-the book's notebooks by tools/export_package.py (each says so in its first line).
+This file, the exercise checks (``cnn_attention.exercises``) and the diagrams
+(``cnn_attention.figures``) are written by hand; every other module of the package is
+generated from the book's notebooks by tools/export_package.py (each says so in its
+first line).
 
 - ``cnn_attention.torch``: PyTorch modules (imports torch only)
 - ``cnn_attention.keras``: Keras 3 layers (imports keras only; any backend)
@@ -10,6 +12,8 @@ the book's notebooks by tools/export_package.py (each says so in its first line)
 - ``cnn_attention.arguments``, ``cnn_attention.costs``: argument checks, size rules
   and cost formulas both frameworks share
 - ``cnn_attention.reference``: the seeds' and the papers' code, for comparison only
+- ``cnn_attention.exercises``: the answer key of the chapters' exercises
+- ``cnn_attention.figures``: the diagrams the chapters show, ``show_figure(name)``
 
 Importing this package imports neither framework. Keras models saved with the book's
 layers load after ``import cnn_attention.keras``, which registers the layers.

@@ -3,12 +3,15 @@
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/05_dual_pooling.ipynb
 #   notebooks/06_coordinate_attention.ipynb
 # then run `make export`.
 
+import dataclasses
 import math
+from collections.abc import Callable
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 21 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 23 ---
 # Activation and gate names understood by both the PyTorch and the Keras modules.
 # "swish" is "silu" (EfficientNet's name for it).
 ACTIVATIONS = ("relu", "silu", "swish", "hard_swish")
@@ -70,7 +73,7 @@ def se_hidden_channels(
     return channels // reduction
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 72 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 74 ---
 def check_int_tuple(name: str, value, length: int | None = None) -> tuple:
     """`value` as a tuple of positive ints (a list or tuple), of `length` if given."""
     if not isinstance(value, list | tuple) or not value:
@@ -110,7 +113,7 @@ def check_conv_arguments(
         )
 
 
-# --- notebooks/03_efficient_channel_attention.ipynb, cell 12 ---
+# --- notebooks/03_efficient_channel_attention.ipynb, cell 13 ---
 def eca_kernel_size(channels: int, gamma: float = 2, beta: float = 1) -> int:
     """ECA's adaptive kernel size k = psi(C) = |log2(C) / gamma + beta / gamma|_odd.
 
@@ -200,6 +203,93 @@ def check_odd_kernel(name: str, kernel_size) -> int:
     return kernel_size
 
 
+# --- notebooks/05_dual_pooling.ipynb, cell 30 ---
+# Global poolings, by timm's names. "catavgmax" concatenates (avg, max) as timm does;
+# "catmaxavg" is the order of fastai's AdaptiveConcatPool2d, (max, avg). The two
+# concatenations double the channels; "avgmax" is 0.5 * (avg + max).
+GLOBAL_POOLS = ("avg", "max", "avgmax", "catavgmax", "catmaxavg", "gem")
+CONCAT_POOLS = ("catavgmax", "catmaxavg")
+
+
+def check_global_pool(pool, allowed: tuple = GLOBAL_POOLS) -> str:
+    """`pool` if it is one of `allowed`, else a ValueError listing them."""
+    if not isinstance(pool, str) or pool not in allowed:
+        listed = ", ".join(map(repr, allowed))
+        hint = ""
+        if isinstance(pool, str) and pool.startswith("cat"):
+            hint = (
+                " (a concatenation's name gives its order: 'catavgmax' puts the "
+                "average first, as timm does, 'catmaxavg' the maximum, as fastai does)"
+            )
+        raise ValueError(f"pool must be one of {listed}; got {pool!r}{hint}")
+    return pool
+
+
+def pooled_channels(channels: int, pool: str) -> int:
+    """Width of the pooled vector: 2C for a concatenation, C for the others."""
+    check_positive_int("channels", channels)
+    return 2 * channels if check_global_pool(pool) in CONCAT_POOLS else channels
+
+
+def check_gem_exponent(p) -> float:
+    """GeM's exponent: a finite positive number (1: the average; large: the max)."""
+    return check_real("p (GeM's exponent)", p, positive=True)
+
+
+def check_dropout(dropout) -> float:
+    """A dropout rate: a number in [0, 1)."""
+    check_real("dropout", dropout)
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    return dropout
+
+
+def pooling_head_options(pool="avg", dropout=0.0, p=3.0, eps=1e-6, learn_p=True):
+    """PoolingHead's options, checked, as sorted (name, value) pairs."""
+    options = dict(
+        pool=check_global_pool(pool),
+        dropout=check_dropout(dropout),
+        p=check_gem_exponent(p),
+        eps=check_real("eps", eps, positive=True),
+        learn_p=check_bool("learn_p", learn_p),
+    )
+    return tuple(sorted(options.items()))
+
+
+def dual_pool_head_options(pool="catavgmax", hidden_channels=None, dropout=0.5):
+    """DualPoolHead's options, checked, as sorted (name, value) pairs."""
+    if hidden_channels is not None:
+        check_positive_int("hidden_channels", hidden_channels)
+    options = dict(
+        pool=check_global_pool(pool, CONCAT_POOLS),
+        hidden_channels=hidden_channels,
+        dropout=check_dropout(dropout),
+    )
+    return tuple(sorted(options.items()))
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class HeadFactory:
+    """A `head` for ResNet: called as head(in_channels, num_classes).
+
+    The network passes its own width, so the head fits any backbone. Two factories
+    are equal when they make the same kind of head with the same options, in either
+    framework: port_weights then accepts a PyTorch and a Keras ResNet with the same
+    head.
+    """
+
+    kind: str
+    options: tuple  # ((name, value), ...), sorted by name
+    build: Callable = dataclasses.field(compare=False)
+
+    def __call__(self, in_channels: int, num_classes: int):
+        return self.build(in_channels, num_classes, **dict(self.options))
+
+    def __repr__(self) -> str:
+        listed = ", ".join(f"{name}={value!r}" for name, value in self.options)
+        return f"{self.kind}({listed})"
+
+
 # --- notebooks/06_coordinate_attention.ipynb, cell 33 ---
 def coordinate_hidden_channels(
     channels: int,
@@ -287,6 +377,15 @@ __all__ = [
     "check_pool_types",
     "check_spatial_pools",
     "check_odd_kernel",
+    "GLOBAL_POOLS",
+    "CONCAT_POOLS",
+    "check_global_pool",
+    "pooled_channels",
+    "check_gem_exponent",
+    "check_dropout",
+    "pooling_head_options",
+    "dual_pool_head_options",
+    "HeadFactory",
     "coordinate_hidden_channels",
     "check_out_channels",
     "make_divisible",

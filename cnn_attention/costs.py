@@ -2,6 +2,7 @@
 # Change the '#| export' cells of
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/05_dual_pooling.ipynb
 #   notebooks/06_coordinate_attention.ipynb
 #   notebooks/07_bifpn.ipynb
 # then run `make export`.
@@ -9,12 +10,13 @@
 from cnn_attention.arguments import (
     check_positive_int,
     coordinate_hidden_channels,
+    pooled_channels,
     se_hidden_channels,
 )
 from cnn_attention.bifpn_rules import bifpn_nodes, check_bifpn_arguments
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 60 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 62 ---
 def se_parameters(
     channels: int,
     reduction: int = 16,
@@ -26,7 +28,7 @@ def se_parameters(
     return 2 * channels * hidden + (hidden + channels if bias else 0)
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 88 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 90 ---
 def se_multiply_adds(
     channels: int, height: int, width: int, reduction: int = 16
 ) -> tuple[int, int, int]:
@@ -37,7 +39,7 @@ def se_multiply_adds(
     return height * width * channels, 2 * channels * hidden, height * width * channels
 
 
-# --- notebooks/04_cbam.ipynb, cell 72 ---
+# --- notebooks/04_cbam.ipynb, cell 73 ---
 def cbam_parameters(
     channels: int,
     reduction: int = 16,
@@ -78,6 +80,27 @@ def cbam_multiply_adds(
         positions * 2 * kernel_size**2,
         (2 * positions * channels),
     )
+
+
+# --- notebooks/05_dual_pooling.ipynb, cell 63 ---
+def pooling_head_parameters(
+    in_channels: int, num_classes: int, pool: str = "avg", learn_p: bool = True
+) -> int:
+    """Parameters of PoolingHead: (C' + 1) K for its linear layer, +1 for GeM's p."""
+    features = pooled_channels(in_channels, pool)
+    check_positive_int("num_classes", num_classes)
+    return features * num_classes + num_classes + (pool == "gem" and learn_p)
+
+
+def dual_pool_head_parameters(
+    in_channels: int, num_classes: int, hidden_channels: int | None = None
+) -> int:
+    """Parameters of DualPoolHead (seed 004's head): a 1x1 conv 2C -> h, a linear
+    layer h -> K, both with biases; h = C unless given."""
+    check_positive_int("in_channels", in_channels)
+    check_positive_int("num_classes", num_classes)
+    hidden = in_channels if hidden_channels is None else hidden_channels
+    return 2 * in_channels * hidden + hidden + hidden * num_classes + num_classes
 
 
 # --- notebooks/06_coordinate_attention.ipynb, cell 82 ---
@@ -165,6 +188,8 @@ __all__ = [
     "se_multiply_adds",
     "cbam_parameters",
     "cbam_multiply_adds",
+    "pooling_head_parameters",
+    "dual_pool_head_parameters",
     "coordinate_parameters",
     "coordinate_multiply_adds",
     "bifpn_layer_parameters",

@@ -10,7 +10,7 @@ import numpy as np
 
 from cnn_attention.arguments import check_choice, check_positive_int
 
-# --- notebooks/04_cbam.ipynb, cell 86 ---
+# --- notebooks/04_cbam.ipynb, cell 87 ---
 SOURCE_SPLIT_SEED = 1234  # fixes which of the 1,797 digits are train and which test
 TEST_DIGITS = 500
 

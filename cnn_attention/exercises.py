@@ -163,6 +163,289 @@ def _demo_1(permuted_shape):
     return None
 
 
+# --- Chapter 1: tensor shapes (shapes.*) --------------------------------------------
+
+# The five calls of exercise shapes.1, on a NumPy array (same rules as torch here).
+_BATCH_OF_ONE = {
+    "squeeze()": lambda a: a.squeeze(),
+    "squeeze(-1)": lambda a: a.squeeze(-1),
+    "squeeze((2, 3))": lambda a: a.squeeze((2, 3)),
+    "flatten(1)": lambda a: a.reshape(a.shape[0], -1),
+    "view(1, -1)": lambda a: a.reshape(1, -1),
+}
+
+
+@exercise(
+    "shapes.1",
+    wrong={
+        "shapes": {call: (1, 16) for call in _BATCH_OF_ONE},
+        "not_concatenable": {"squeeze()"},
+    },
+)
+def _shapes_1(shapes, not_concatenable):
+    """Shapes of five calls on a (1, 16, 1, 1) descriptor, and which of them cannot
+    be concatenated with torch.cat(..., dim=1) into a (1, 32) descriptor."""
+    descriptor = np.zeros((1, 16, 1, 1))
+    expected = {call: f(descriptor).shape for call, f in _BATCH_OF_ONE.items()}
+    if set(shapes) != set(expected):
+        return "give a shape for each of the five calls: " + ", ".join(expected)
+    for call, shape in expected.items():
+        if _shape(shapes[call]) != shape:
+            got = _shape(shapes[call])
+            return f"{call} does not return {got}: which axes have size 1?"
+
+    def concatenates_to_1x32(shape):
+        return len(shape) > 1 and (*shape[:1], 2 * shape[1], *shape[2:]) == (1, 32)
+
+    failing = {
+        call for call, shape in expected.items() if not concatenates_to_1x32(shape)
+    }
+    if set(not_concatenable) != failing:
+        return (
+            "concatenating along dim=1 needs a dim 1, and (1, 32) needs no stray axis: "
+            "look at the length of each shape"
+        )
+    return None
+
+
+@exercise(
+    "shapes.2",
+    wrong={"rectangular_raises": True, "scaled_axis": 1, "channel_gate_shape": (8,)},
+)
+def _shapes_2(rectangular_raises, scaled_axis, channel_gate_shape):
+    """A (C,) gate times x: an error for (1, 8, 5, 7), the wrong axis for (1, 8, 8, 8),
+    and a gate shape that scales the channels."""
+    try:
+        np.broadcast_shapes((1, 8, 5, 7), (8,))
+        raises = False
+    except ValueError:
+        raises = True
+    if bool(rectangular_raises) != raises:
+        return "align (8,) with (1, 8, 5, 7) from the right: which size meets the 8?"
+    square = (1, 8, 8, 8)
+    if scaled_axis not in (len(square) - 1, -1):
+        return "shapes align from the right: (8,) lines up with the last axis"
+    gate = _shape(channel_gate_shape)
+    padded = (1,) * (len(square) - len(gate)) + gate
+    if len(gate) > len(square) or padded[0] != 1 or padded[1:] != (8, 1, 1):
+        return "the 8 must line up with axis 1 (C), with size-1 axes after it for H, W"
+    return None
+
+
+@exercise(
+    "shapes.3",
+    wrong={"torch_sizes": [4, 4, 4], "keras_sizes": [4, 4, 4], "split_points": [5, 7]},
+)
+def _shapes_3(torch_sizes, keras_sizes, split_points):
+    """torch.split takes piece sizes, ops.split a number of pieces or split points."""
+    channels = 12
+    if list(torch_sizes) != [3] * (channels // 3):
+        return "torch.split(t, 3, dim=1) cuts pieces of size 3"
+    if list(keras_sizes) != [channels // 3] * 3:
+        return "ops.split(t, 3, axis=-1) cuts 3 pieces, as numpy.split does"
+    pieces = np.split(np.zeros(channels), list(split_points))
+    if [len(piece) for piece in pieces] != [5, 7]:
+        return "a list for ops.split gives the positions to cut at, not the sizes"
+    return None
+
+
+@exercise(
+    "shapes.4",
+    wrong={
+        "parameters": 72,
+        "torch_shape": (8, 1, 3, 3),
+        "keras_shape": (3, 3, 8, 1),
+        "difference": 0.0,
+    },
+)
+def _shapes_4(parameters, torch_shape, keras_shape, difference):
+    """A depthwise 3x3 convolution on 8 channels, ported to DepthwiseConv2D."""
+    torch_shape, keras_shape = _shape(torch_shape), _shape(keras_shape)
+    if len(torch_shape) != 4 or torch_shape[0] != 8 or torch_shape[1] != 1:
+        return "a depthwise weight has one input channel per filter: (C, 1, kh, kw)"
+    if torch_shape[2:] != (3, 3):
+        return "the kernel is 3x3"
+    if keras_shape != tuple(torch_shape[i] for i in (2, 3, 0, 1)):
+        return "DepthwiseConv2D keeps its kernel as (kh, kw, C, 1)"
+    if parameters != int(np.prod(torch_shape)) + torch_shape[0]:
+        return "count the weights of every filter, then one bias per channel"
+    if not abs(float(difference)) <= 1e-5:
+        return "the outputs differ: did the port transpose the kernel?"
+    return None
+
+
+@exercise(
+    "shapes.5",
+    wrong={
+        "difference": 0.0,
+        "macs_pool_first": 4096,
+        "macs_project_first": 4096,
+        "se_pools_first": True,
+    },
+)
+def _shapes_5(difference, macs_pool_first, macs_project_first, se_pools_first):
+    """Pool then project, or project then pool: same result, different cost."""
+    channels, reduction, height, width = 256, 16, 56, 56
+    if not abs(float(difference)) <= 1e-5:
+        return "both orders are linear maps, so they should agree to rounding"
+    if macs_pool_first != channels * (channels // reduction):
+        return "after pooling the layer sees one C-vector per example"
+    if macs_project_first != height * width * macs_pool_first:
+        return "before pooling the layer runs once per pixel"
+    if se_pools_first is not True:
+        return "SE squeezes first: which order is cheaper?"
+    return None
+
+
+# --- Chapter 2: Squeeze-and-Excitation (se.*) ---------------------------------------
+
+# ResNet-50: (output channels C_s, blocks N_s, H = W at a 224 x 224 input) per stage.
+_RESNET50_STAGES = ((256, 3, 56), (512, 4, 28), (1024, 6, 14), (2048, 3, 7))
+_RESNET50_PARAMETERS = 25_557_032  # torchvision's count, printed in chapter 2
+
+
+@exercise(
+    "se.1",
+    wrong={"equation_5": 2_530_992, "counted": 2_530_992, "counts_biases": False},
+)
+def _se_1(equation_5, counted, counts_biases):
+    """Equation 5 of the SE paper for ResNet-50 (r = 16), and what 28.09 M counts."""
+    weights = sum(2 * n * c * (c // 16) for c, n, _ in _RESNET50_STAGES)
+    with_biases = weights + sum(n * (c // 16 + c) for c, n, _ in _RESNET50_STAGES)
+    if equation_5 != weights:
+        return "equation 5 counts the weights only: 2/r times N_s C_s^2, summed"
+    if counted != equation_5:
+        return "SEModule(C, 16, bias=False) per block, times the blocks per stage"
+    in_millions = (
+        round((_RESNET50_PARAMETERS + weights) / 1e6, 2),
+        round((_RESNET50_PARAMETERS + with_biases) / 1e6, 2),
+    )
+    if bool(counts_biases) != (in_millions == (28.07, 28.09)):
+        return "add each count to 25,557,032 and round to two decimals in millions"
+    return None
+
+
+@exercise("se.2", wrong={"mismatch_raises": True, "equal_sizes_correct": True})
+def _se_2(mismatch_raises, equal_sizes_correct):
+    """(N, H, W, C) features times (N, C) gates, for N = 2 and for N = W = 7."""
+    try:
+        np.broadcast_shapes((2, 5, 7, 8), (2, 8))
+        raises = False
+    except ValueError:
+        raises = True
+    if bool(mismatch_raises) != raises:
+        return "align (2, 8) with (2, 5, 7, 8) from the right: 2 meets W = 7"
+    rng = np.random.default_rng(0)
+    features, gates = rng.normal(size=(7, 5, 7, 8)), rng.uniform(size=(7, 8))
+    correct = np.allclose(features * gates, features * gates[:, None, None, :])
+    if bool(equal_sizes_correct) != correct:
+        return "with N = W = 7 it runs: but does example n still get its own gates?"
+    return None
+
+
+@exercise("se.3", wrong={"mean_gate": 0.9, "fc2_bias": 0.0, "min_gate_with_bias": 0.5})
+def _se_3(mean_gate, fc2_bias, min_gate_with_bias):
+    """A fresh SE block halves its input; a large fc2 bias opens every gate."""
+    if not 0.4 < float(mean_gate) < 0.6:
+        return "small random weights give scores near 0: what is sigmoid(0)?"
+    if not 1 / (1 + np.exp(-float(fc2_bias))) > 0.95:
+        return "choose a bias whose sigmoid is close to 1"
+    if not float(min_gate_with_bias) > 0.95:
+        return "measure the smallest gate after setting the bias: is it near 1?"
+    return None
+
+
+@exercise("se.4", wrong={"difference": 0.35})
+def _se_4(difference):
+    """A channels-first Keras SE layer agrees with the PyTorch module as it stands."""
+    if not abs(float(difference)) <= 1e-5:
+        return "squeeze over axes 2 and 3 and reshape the gate to (N, C, 1, 1)"
+    return None
+
+
+@exercise("se.5", wrong={"most_parameters_stage": 1, "most_multiply_adds_stage": 4})
+def _se_5(most_parameters_stage, most_multiply_adds_stage):
+    """Stages (1 to 4) of SE-ResNet-50 holding most of SE's parameters and work."""
+    parameters = [n * (2 * c * (c // 16) + c // 16 + c) for c, n, _ in _RESNET50_STAGES]
+    work = [n * (2 * h * h * c + 2 * c * (c // 16)) for c, n, h in _RESNET50_STAGES]
+    if most_parameters_stage != 1 + int(np.argmax(parameters)):
+        return "parameters grow with C^2: which stage is widest?"
+    if most_multiply_adds_stage != 1 + int(np.argmax(work)):
+        return "pooling and scaling grow with H W C: which stage has the most values?"
+    return None
+
+
+# --- Chapter 3: Efficient Channel Attention (eca.*) -----------------------------------
+
+
+def _psi(channels: int) -> int:
+    from cnn_attention.arguments import eca_kernel_size
+
+    return eca_kernel_size(channels)
+
+
+@exercise("eca.1", wrong={"with_psi": 157, "with_3357": 171})
+def _eca_1(with_psi, with_3357):
+    """Parameters ECA adds to ResNet-101 (blocks 3, 4, 23, 3)."""
+    blocks = {256: 3, 512: 4, 1024: 23, 2048: 3}
+    if with_psi != sum(n * _psi(c) for c, n in blocks.items()):
+        return "k = psi(C) on each stage's output channels, times its blocks"
+    if with_3357 != sum(n * k for n, k in zip(blocks.values(), (3, 3, 5, 7))):
+        return "--ksize 3357 gives stages 1 to 4 kernels 3, 3, 5, 7"
+    return None
+
+
+@exercise(
+    "eca.2",
+    wrong={"random_gap": 0.0, "reversal_gap": 0.0, "symmetric_kernel": [1.0, 2.0, 3.0]},
+)
+def _eca_2(random_gap, reversal_gap, symmetric_kernel):
+    """ECA does not commute with a random channel permutation; a reversal with a
+    symmetric kernel does."""
+    if not float(random_gap) > 1e-3:
+        return "a random permutation should change ECA's output: compare more carefully"
+    kernel = np.asarray(symmetric_kernel, dtype=float).ravel()
+    if kernel.size % 2 == 0 or not np.allclose(kernel, kernel[::-1]):
+        return "a kernel that reads the same backwards: odd length, mirrored weights"
+    if not float(reversal_gap) <= 1e-6:
+        return "with that kernel, reversing the channels should commute with ECA"
+    return None
+
+
+@exercise("eca.3", wrong={"smallest_k7": 2047, "smallest_k9": 16384})
+def _eca_3(smallest_k7, smallest_k9):
+    """The smallest channel counts whose kernel size psi(C) is 7, and 9."""
+    for answer, k, name in ((smallest_k7, 7, "7"), (smallest_k9, 9, "9")):
+        if not isinstance(answer, int | np.integer) or answer < 2:
+            return f"give the smallest C (an int) with psi(C) = {name}"
+        if _psi(int(answer)) != k or _psi(int(answer) - 1) == k:
+            return f"psi(C) = {name} needs floor((log2 C + 1) / 2) >= {k - 1}"
+    return None
+
+
+@exercise("eca.4", wrong={"variant": "SE-Var3", "parameters": 1, "difference": 0.0})
+def _eca_4(variant, parameters, difference):
+    """ECAModule(C, kernel_size=1) is SE-Var2 with its C weights tied to one."""
+    if "var2" not in str(variant).lower().replace("-", "").replace(" ", ""):
+        return "which variant gives each channel a weight of its own, and no mixing?"
+    if parameters != 1:
+        return "count the module's parameters: one shared weight"
+    if not abs(float(difference)) <= 1e-6:
+        return "compare with x * sigmoid(w * z) broadcast over H and W"
+    return None
+
+
+@exercise("eca.5", wrong={"pad_before": 2, "pad_after": 1, "difference": 0.0})
+def _eca_5(pad_before, pad_after, difference):
+    """An even kernel (k = 4) in PyTorch padded as Keras's "same" pads it."""
+    k = 4
+    if (pad_before, pad_after) != ((k - 1) // 2, k - 1 - (k - 1) // 2):
+        return "TensorFlow's 'same' puts the smaller half of the k - 1 zeros first"
+    if not abs(float(difference)) <= 1e-6:
+        return "with that padding and padding=0 the outputs should agree"
+    return None
+
+
 # --- Chapter 4: CBAM ------------------------------------------------------------------
 
 
@@ -385,4 +668,115 @@ def _coord_4(values_per_channel, gates_depend_on_input):
         return "bn1 sees N x (H + W) values per channel"
     if gates_depend_on_input is not False:
         return "compare the row mean and the column mean of a 1 x 1 map"
+# --- Chapter 5: dual pooling (notebooks/05_dual_pooling.ipynb) ------------------------
+
+
+@exercise("dualpool.1", wrong={"resnet50_head": 1_037_800})
+def _dualpool_1(resnet50_head):
+    """Parameters of DualPoolHead(2048, 1000): the seed's head on ResNet-50."""
+    if resnet50_head == 1_037_800:
+        return "that is ResNet-18's head (C = 512); ResNet-50 ends with 2048 channels"
+    if resnet50_head == 2 * 2048 * 1000 + 1000:
+        return "that is a linear layer on the concatenation: add the 1x1 convolution"
+    if resnet50_head == 2 * 2048 * 2048 + 2048 * 1000:
+        return "count both layers' biases too"
+    if resnet50_head != 2 * 2048 * 2048 + 2048 + 2048 * 1000 + 1000:
+        return "2C x C weights + C biases (the 1x1 conv), then C x K + K (the linear)"
+    return None
+
+
+@exercise(
+    "dualpool.2",
+    wrong={
+        "batch_of_8": (8,),
+        "batch_of_1": (1,),
+        "safe_squeeze": lambda logits: logits.squeeze(),
+    },
+)
+def _dualpool_2(batch_of_8, batch_of_1, safe_squeeze):
+    """Shapes after squeeze() of (8, 1) and (1, 1) logits, and a safe squeeze."""
+    import torch
+
+    if _shape(batch_of_8) != (8,):
+        return "squeeze() removes every axis of length 1: which one has it in (8, 1)?"
+    if _shape(batch_of_1) != ():
+        return "in (1, 1) both axes have length 1, and squeeze() removes both"
+    for batch in (1, 8):
+        shape = tuple(safe_squeeze(torch.zeros(batch, 1)).shape)
+        if shape != (batch,):
+            return f"safe_squeeze gives {shape} for N = {batch}: name the axis"
+    return None
+
+
+@exercise("dualpool.3", wrong={"to_fastai_order": lambda state_dict: state_dict})
+def _dualpool_3(to_fastai_order):
+    """Move a DualPoolHead's weights from timm's order to fastai's."""
+    import torch
+
+    from cnn_attention.torch.pooling import DualPoolHead
+
+    torch.manual_seed(0)
+    timm_head = DualPoolHead(16, 5).eval()
+    with torch.no_grad():
+        timm_head.reduce.bias.uniform_(-0.5, 0.5)
+        timm_head.fc.bias.uniform_(-0.5, 0.5)
+    fastai_head = DualPoolHead(16, 5, pool="catmaxavg").eval()
+    try:
+        fastai_head.load_state_dict(to_fastai_order(timm_head.state_dict()))
+    except (RuntimeError, KeyError, TypeError) as error:
+        return f"the converted state dict does not load ({error})"
+    features = torch.relu(torch.randn(3, 16, 5, 4))
+    with torch.no_grad():
+        difference = (timm_head(features) - fastai_head(features)).abs().max().item()
+    if difference > 1e-5:
+        return "the outputs differ: which layer reads the concatenation, and how?"
+    return None
+
+
+@exercise("dualpool.4", wrong={"p_half": 2.0})
+def _dualpool_4(p_half):
+    """The GeM exponent that pools one active position of 64 to half its value."""
+    import torch
+
+    from cnn_attention.torch.pooling import GeM
+
+    p = float(p_half)
+    if not np.isfinite(p) or p <= 0:
+        return "GeM's exponent is a positive number"
+    one_hot = torch.zeros(1, 1, 8, 8)
+    one_hot[0, 0, 2, 6] = 3.0
+    with torch.no_grad():
+        pooled = GeM(1, p=p)(one_hot).item()
+    if abs(pooled - 1.5) > 1.5e-3:
+        return f"this p gives {pooled:.3f} for v = 3: solve v * 64^(-1/p) = v / 2"
+    return None
+
+
+def _first_nan_exponent(eps: float):
+    """The smallest integer p whose p-gradient is NaN for the clamped GeM formula on a
+    dead channel, in float32."""
+    import torch
+
+    for p in range(1, 60):
+        dead = torch.zeros(1, 1, 4, 4)
+        exponent = torch.tensor([float(p)], requires_grad=True)
+        mean = dead.clamp(min=eps).pow(exponent).mean(dim=(2, 3))
+        mean.pow(1.0 / exponent).sum().backward()
+        if exponent.grad.isnan().any():
+            return p
+    return None
+
+
+@exercise("dualpool.5", wrong={"first_nan": {"1e-6": 3, "1e-3": 3}})
+def _dualpool_5(first_nan):
+    """Where the clamped GeM formula's gradient turns NaN, for eps 1e-6 and 1e-3."""
+    answers = dict(first_nan)
+    if set(answers) != {"1e-6", "1e-3"}:
+        return "answer for both: first_nan = {'1e-6': ..., '1e-3': ...}"
+    for name, eps in (("1e-6", 1e-6), ("1e-3", 1e-3)):
+        if answers[name] != _first_nan_exponent(eps):
+            return (
+                f"eps = {name}: look for the p at which eps^p rounds to 0 in float32 "
+                "(below half of the smallest subnormal, 1.4e-45)"
+            )
     return None

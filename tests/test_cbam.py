@@ -284,8 +284,8 @@ def test_the_digit_is_inside_its_box_and_clutter_outside():
         assert outside.max() == 0 and image[top:bottom, left:right].max() > 0
     cluttered, _, boxes_again = cluttered_digits(30, "train", clutter=6, seed=1)
     np.testing.assert_array_equal(boxes, boxes_again)
-    inside = [c[t:b, l:r] for c, (t, l, b, r) in zip(cluttered[:, 0], boxes)]
-    clean = [p[t:b, l:r] for p, (t, l, b, r) in zip(plain[:, 0], boxes)]
+    inside = [c[t:b, w:e] for c, (t, w, b, e) in zip(cluttered[:, 0], boxes)]
+    clean = [p[t:b, w:e] for p, (t, w, b, e) in zip(plain[:, 0], boxes)]
     assert all(np.array_equal(a, b) for a, b in zip(inside, clean))
     assert cluttered.sum() > plain.sum()
 

@@ -129,9 +129,11 @@ def numpy_pin():
 PROBE = """
 import importlib.util, json, sys
 import cnn_attention, cnn_attention.utils, cnn_attention.arguments
-import cnn_attention.exercises
+import cnn_attention.exercises, cnn_attention.figures
 print(json.dumps({
     "file": cnn_attention.__file__,
+    "figures": cnn_attention.figures.figure_names(),
+    "svg": cnn_attention.figures.figure_svg("se_block")[:5],
     "installed": [m for m in %r if importlib.util.find_spec(m) is not None],
     "imported": [m for m in %r if m in sys.modules],
 }))
@@ -179,6 +181,9 @@ def test_colab_setup_cell_installs_the_package_without_frameworks(tmp_path):
     assert Path(report["file"]).is_relative_to(venv), report["file"]
     assert report["installed"] == [], f"the install brought {report['installed']}"
     assert report["imported"] == []
+    # the diagrams travel as package data: Colab has no file beside the notebook
+    assert {"se_block", "eca_module"} <= set(report["figures"]), report["figures"]
+    assert report["svg"] == "<?xml"
     # the one version number, written in cnn_attention/__init__.py
     version = re.search(
         r'^__version__ = "(.+)"',

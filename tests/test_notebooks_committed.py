@@ -40,7 +40,7 @@ def test_executed_top_to_bottom_in_one_kernel(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_most_cells_show_output(path):
-    """A chapter prints shapes and checks at nearly every step; no output tests nothing."""
+    """A chapter prints shapes and checks at almost every step: no output, no test."""
     cells = code_cells(path)
     with_output = sum(bool(cell["outputs"]) for cell in cells)
     assert with_output >= 0.6 * len(cells), (
@@ -61,7 +61,7 @@ def test_errors_only_in_cells_tagged_raises_exception(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_ignored_outputs_are_rare_tagged_and_asserted(path):
-    """Ignored outputs carry the nbval-ignore-output tag (no comment for readers to see)."""
+    """Ignored outputs carry the nbval-ignore-output tag (no comment readers see)."""
     cells = code_cells(path)
     for cell in cells:
         assert "NBVAL_IGNORE_OUTPUT" not in "".join(cell["source"]), (

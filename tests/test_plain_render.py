@@ -19,7 +19,6 @@ sys.path.insert(0, str(ROOT / "tools"))
 import plain_render  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-MYST_PENDING = "chapters still use MyST; removed when they are converted"
 PNG = plain_render.PLACEHOLDER_PNG
 
 # (Markdown, the kind expected, a piece of its detail); one cell each.
@@ -111,9 +110,6 @@ def test_summary_counts_per_notebook_and_kind(synthetic_problems):
     assert "image 3, link 3" in summary
 
 
-# Delete the next line (and MYST_PENDING) once the chapters are converted. With
-# raises=AssertionError, a crash of the check itself is a failure, not an expected one.
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=MYST_PENDING)
 def test_chapters_render_without_myst():
     problems = plain_render.check_paths(NOTEBOOKS)
     assert not problems, (

@@ -374,17 +374,26 @@ def chapter_solutions():
 
 
 def test_solution_cells_in_the_chapters_follow_the_convention():
-    """Folded (tag, Colab form, Jupyter), silent, ending with a registered check."""
+    """Folded (tag, Colab form, Jupyter, the book's "Show solution"), silent, with no
+    @title line, ending with a registered check."""
+    found = False
     for name, index, cell in chapter_solutions():
+        found = True
         where = f"{name} cell {index}"
         assert "hide-cell" in cell.metadata.get("tags", []), where
         assert cell.metadata.get("cellView") == "form", where
         assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, where
+        assert cell.metadata.get("mystnb") == {
+            "code_prompt_show": "Show solution",
+            "code_prompt_hide": "Hide solution",
+        }, f"{where}: the fold must say Show solution / Hide solution"
+        assert "@title" not in cell.source, f"{where}: no # @title line for readers"
         assert cell.outputs == [], f"{where}: a solution prints nothing"
         solution = make_workshop.parse_solution(cell.source)
         assert solution.exercise_id in EXERCISES, f"{where}: unregistered id"
         registered = EXERCISES[solution.exercise_id].names
         assert set(solution.names) == set(registered), where
+    assert found, "the chapters have no solution cells"
 
 
 def test_check_ids_are_registered_and_each_belongs_to_one_notebook():

@@ -1,4 +1,4 @@
-"""Re-execute notebooks in place, top to bottom in a fresh kernel, as nbval replays them.
+"""Re-execute notebooks in place, top to bottom in a fresh kernel, as nbval runs them.
 
     python tools/execute_notebooks.py notebooks/02_squeeze_excitation.ipynb [...]
 
@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-# Same environment as the tests (tests/conftest.py): set before any kernel starts.
+# Same environment as the tests (conftest.py): set before any kernel starts.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")

@@ -3,6 +3,7 @@
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/05_dual_pooling.ipynb
 #   notebooks/06_coordinate_attention.ipynb
 #   notebooks/07_bifpn.ipynb
 # then run `make export`.
@@ -31,6 +32,14 @@ from .factory import (
     register_attention,
 )
 from .mobilenet import ConvNormReLU6, InvertedResidual, MobileNetV2, mobilenet_v2
+from .pooling import (
+    DualPoolHead,
+    GeM,
+    GlobalPool,
+    PoolingHead,
+    dual_pool_head,
+    pooling_head,
+)
 from .resnet import (
     BLOCKS,
     BasicBlock,
@@ -59,10 +68,14 @@ __all__ = [
     "ConvNormAct",
     "ConvNormReLU6",
     "CoordinateAttention",
+    "DualPoolHead",
     "ECAModule",
     "ExtraLevel",
+    "GeM",
+    "GlobalPool",
     "InvertedResidual",
     "MobileNetV2",
+    "PoolingHead",
     "ResNet",
     "SEModule",
     "SpatialGate",
@@ -72,9 +85,11 @@ __all__ = [
     "create_activation",
     "create_attention",
     "create_gate",
+    "dual_pool_head",
     "efficientdet_batch_norm",
     "global_pool",
     "mobilenet_v2",
+    "pooling_head",
     "register_attention",
     "resnet18",
     "resnet34",

@@ -7,7 +7,7 @@ from keras import layers
 
 from cnn_attention.arguments import ACTIVATIONS, GATES, check_choice
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 45 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 47 ---
 # Our names -> Keras's (Keras 3 calls hard swish "hard_silu"; the hard functions
 # are built from relu6(x + 3) / 6, as in PyTorch).
 _KERAS_NAMES = {

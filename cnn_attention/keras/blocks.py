@@ -12,7 +12,7 @@ from cnn_attention.keras.factory import ConfigMixin
 from cnn_attention.utils import check_feature_map
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 74 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 76 ---
 def batch_norm(**kwargs) -> layers.BatchNormalization:
     """BatchNormalization with PyTorch's defaults: epsilon 1e-5, momentum 0.1.
 

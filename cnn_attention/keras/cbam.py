@@ -45,7 +45,7 @@ def global_pool(x, pool_type: str):
 
 @keras.saving.register_keras_serializable(package="cnn_attention")
 class ChannelGate(ConfigMixin, layers.Layer):
-    """CBAM's channel attention for (N, H, W, C) maps; the PyTorch ChannelGate's twin."""
+    """CBAM's channel attention for (N, H, W, C); the PyTorch ChannelGate's twin."""
 
     def __init__(
         self,

@@ -11,7 +11,7 @@ from cnn_attention.keras.factory import ConfigMixin, register_attention
 from cnn_attention.utils import check_feature_map
 
 
-# --- notebooks/03_efficient_channel_attention.ipynb, cell 49 ---
+# --- notebooks/03_efficient_channel_attention.ipynb, cell 50 ---
 @register_attention("eca")
 class ECAModule(ConfigMixin, layers.Layer):
     """Efficient Channel Attention (Wang et al., 2020) for (N, H, W, C) feature maps.
@@ -41,6 +41,7 @@ class ECAModule(ConfigMixin, layers.Layer):
         )
         self.channels = channels
         policy = self.dtype_policy
+        # kernel (k, 1, 1)
         self.conv = layers.Conv1D(
             1,
             self.kernel_size,
@@ -48,7 +49,7 @@ class ECAModule(ConfigMixin, layers.Layer):
             use_bias=False,
             name="conv",
             dtype=policy,
-        )  # kernel (k, 1, 1)
+        )
         self.gate = create_gate(gate, name="gate", dtype=policy)
 
     def build(self, input_shape):

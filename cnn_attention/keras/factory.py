@@ -8,7 +8,7 @@ from collections.abc import Callable
 import keras
 from keras import layers
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 47 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 49 ---
 # name -> class; each layer registers itself where it is defined.
 ATTENTION_MODULES: dict[str, type[layers.Layer]] = {}
 

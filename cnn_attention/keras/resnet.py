@@ -12,7 +12,7 @@ from cnn_attention.arguments import check_choice, check_int_tuple, check_positiv
 from cnn_attention.keras.blocks import ConvNormAct
 from cnn_attention.keras.factory import ConfigMixin, create_attention
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 79 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 81 ---
 # `layers` is also ResNet's argument (blocks per stage), so Keras's module is
 # always written keras.layers in this file.
 
@@ -135,9 +135,8 @@ class ClassifierHead(ConfigMixin, keras.layers.Layer):
         self.fc.build((None, self.config["in_channels"]))
 
     def call(self, x):
-        return self.fc(
-            ops.mean(x, axis=(1, 2))
-        )  # (N, H, W, C) -> (N, C) -> (N, classes)
+        # (N, H, W, C) -> (N, C) -> (N, classes)
+        return self.fc(ops.mean(x, axis=(1, 2)))
 
 
 BLOCKS = {"basic": BasicBlock, "bottleneck": Bottleneck}

@@ -11,7 +11,7 @@ from cnn_attention.keras.factory import ConfigMixin, register_attention
 from cnn_attention.utils import check_feature_map
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 48 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 50 ---
 @register_attention("se")
 class SEModule(ConfigMixin, layers.Layer):
     """Squeeze-and-Excitation (Hu et al., 2018) for (N, H, W, C) feature maps.

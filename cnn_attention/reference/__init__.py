@@ -3,6 +3,7 @@
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/05_dual_pooling.ipynb
 #   notebooks/06_coordinate_attention.ipynb
 #   notebooks/07_bifpn.ipynb
 # then run `make export`.

@@ -6,7 +6,7 @@
 import torch
 import torch.nn as nn
 
-# --- notebooks/04_cbam.ipynb, cell 102 ---
+# --- notebooks/04_cbam.ipynb, cell 105 ---
 # Seed 003's PyTorch code, verbatim but for formatting. The post defines several
 # classes under the same names; the later versions are renamed here (the new name
 # says which "improvement" it is) so that all of them can sit in one module.

@@ -6,7 +6,7 @@
 import torch
 from torch import nn
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 100 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 102 ---
 # Seed 004's PyTorch code, verbatim but for formatting, so the book can run it.
 
 

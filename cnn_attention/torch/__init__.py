@@ -4,6 +4,7 @@
 #   notebooks/02_squeeze_excitation.ipynb
 #   notebooks/03_efficient_channel_attention.ipynb
 #   notebooks/04_cbam.ipynb
+#   notebooks/05_dual_pooling.ipynb
 #   notebooks/06_coordinate_attention.ipynb
 #   notebooks/07_bifpn.ipynb
 # then run `make export`.
@@ -54,6 +55,15 @@ from .mobilenet import (
     mobilenet_v2,
     official_mobilenet_keys,
 )
+from .pooling import (
+    DualPoolHead,
+    GeM,
+    GlobalPool,
+    PoolingHead,
+    dual_pool_head,
+    pooling_head,
+    seed_dual_pool_keys,
+)
 from .resnet import (
     BLOCKS,
     BasicBlock,
@@ -65,7 +75,7 @@ from .resnet import (
     resnet50,
 )
 from .se import SEModule, senet_pytorch_keys
-from .training import accuracy, predict, train_classifier
+from .training import accuracy, predict, recalibrate_batch_norm, train_classifier
 
 __all__ = [
     "ATTENTION_MODULES",
@@ -83,10 +93,14 @@ __all__ = [
     "ConvNormAct",
     "ConvNormReLU6",
     "CoordinateAttention",
+    "DualPoolHead",
     "ECAModule",
     "ExtraLevel",
+    "GeM",
+    "GlobalPool",
     "InvertedResidual",
     "MobileNetV2",
+    "PoolingHead",
     "ResNet",
     "SEModule",
     "SpatialGate",
@@ -99,6 +113,7 @@ __all__ = [
     "create_activation",
     "create_attention",
     "create_gate",
+    "dual_pool_head",
     "fusion_toy_batch",
     "global_pool",
     "mobilenet_v2",
@@ -106,13 +121,16 @@ __all__ = [
     "official_coordatt_keys",
     "official_mobilenet_keys",
     "official_resnet_keys",
+    "pooling_head",
     "predict",
+    "recalibrate_batch_norm",
     "register_attention",
     "resnet18",
     "resnet34",
     "resnet50",
     "same_max_pool",
     "seed_cbam_keys",
+    "seed_dual_pool_keys",
     "senet_pytorch_keys",
     "train_classifier",
     "train_fusion_toy",

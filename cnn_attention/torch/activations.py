@@ -7,7 +7,7 @@ from torch import nn
 
 from cnn_attention.arguments import ACTIVATIONS, GATES, check_choice
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 23 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 25 ---
 _TORCH_LAYERS = {
     "relu": nn.ReLU,
     "silu": nn.SiLU,

@@ -11,7 +11,7 @@ from cnn_attention.torch.activations import create_activation
 from cnn_attention.torch.factory import ConfigMixin
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 73 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 75 ---
 class ConvNormAct(ConfigMixin, nn.Module):
     """Convolution, BatchNorm, activation: the unit most networks repeat.
 

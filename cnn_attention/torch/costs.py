@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 91 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 93 ---
 def count_multiply_adds(model: nn.Module, input_shape: tuple) -> int:
     """Multiply-adds of every Conv and Linear layer in one forward pass on zeros.
 

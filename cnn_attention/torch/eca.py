@@ -12,7 +12,7 @@ from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin, register_attention
 
 
-# --- notebooks/03_efficient_channel_attention.ipynb, cell 46 ---
+# --- notebooks/03_efficient_channel_attention.ipynb, cell 47 ---
 @register_attention("eca")
 class ECAModule(ConfigMixin, nn.Module):
     """Efficient Channel Attention (Wang et al., 2020) for (N, C, H, W) feature maps.

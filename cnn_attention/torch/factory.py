@@ -8,7 +8,7 @@ from collections.abc import Callable
 from torch import nn
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 25 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 27 ---
 class ConfigMixin:
     """Keras's get_config() for PyTorch modules: the constructor arguments.
 

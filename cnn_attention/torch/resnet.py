@@ -13,7 +13,7 @@ from cnn_attention.torch.blocks import ConvNormAct
 from cnn_attention.torch.factory import ConfigMixin, create_attention
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 78 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 80 ---
 class BasicBlock(ConfigMixin, nn.Module):
     """ResNet-18/34's block: 3x3 conv, 3x3 conv, attention, + shortcut, ReLU.
 

@@ -12,7 +12,7 @@ from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin, register_attention
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 27 ---
+# --- notebooks/02_squeeze_excitation.ipynb, cell 29 ---
 @register_attention("se")
 class SEModule(ConfigMixin, nn.Module):
     """Squeeze-and-Excitation (Hu et al., 2018) for (N, C, H, W) feature maps.
@@ -24,8 +24,9 @@ class SEModule(ConfigMixin, nn.Module):
         channels: C, the number of input channels.
         reduction: r; the bottleneck has C // r units (the paper uses r = 16).
         hidden_channels: explicit bottleneck width instead of C // r (for C < r).
-        bias: whether the two fully connected layers have biases. The paper's
-            equations have none; Keras, timm and the SE authors' Caffe models do.
+        bias: whether the two fully connected layers have biases: True as in timm
+            and Keras's Dense; False as the paper's equations and senet.pytorch
+            (seed 004's source), which leave them out.
         activation: "relu" (paper), "silu"/"swish" (EfficientNet), "hard_swish".
         gate: "sigmoid" (paper) or "hard_sigmoid" (MobileNetV3).
     """

@@ -12,7 +12,7 @@ from cnn_attention.arguments import check_positive_int, check_real
 from cnn_attention.data import batch_indices
 
 
-# --- notebooks/04_cbam.ipynb, cell 90 ---
+# --- notebooks/04_cbam.ipynb, cell 91 ---
 def train_classifier(
     model: nn.Module,
     images,
@@ -22,18 +22,25 @@ def train_classifier(
     learning_rate: float = 3e-3,
     seed: int = 0,
     progress: bool = True,
+    threads: int | None = 1,
 ) -> list[float]:
-    """Train with Adam, cosine-decayed, and cross-entropy; return each epoch's mean loss.
+    """Train with Adam (cosine-decayed) and cross-entropy; return each epoch's loss.
 
     `images` (N, C, H, W) and `labels` (N,) may be NumPy arrays or tensors. The
     batches come from cnn_attention.data.batch_indices, shuffled by `seed` (the
     Keras loop of the book uses the same batches), so two runs from the same initial
     weights are identical on the same machine. A tqdm bar shows progress (on
-    stderr, which the book's tests do not compare).
+    stderr, which the book's tests do not compare). `threads` sets PyTorch's thread
+    count while training (restored after): one thread trains the book's small
+    networks about as fast as two, is not slowed down badly by a busy machine, and
+    gives the same numbers on every machine with the same libraries; None keeps the
+    current setting.
     """
     for name, value in [("epochs", epochs), ("batch_size", batch_size)]:
         check_positive_int(name, value)
     check_real("learning_rate", learning_rate, positive=True)
+    if threads is not None:
+        check_positive_int("threads", threads)
     images, labels = torch.as_tensor(images), torch.as_tensor(labels)
     if len(images) != len(labels) or len(images) == 0:
         raise ValueError(
@@ -49,18 +56,23 @@ def train_classifier(
     model.train()
     epochs_of_batches = batch_indices(len(images), batch_size, epochs, seed)
     name = type(model).__name__
-    for batches in tqdm(
-        epochs_of_batches, total=epochs, desc=name, disable=not progress
-    ):
-        total = 0.0
-        for batch in map(torch.from_numpy, batches):
-            optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(model(images[batch]), labels[batch])
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            total += loss.item() * len(batch)
-        losses.append(total / len(images))
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(threads or previous_threads)
+    try:
+        for batches in tqdm(
+            epochs_of_batches, total=epochs, desc=name, disable=not progress
+        ):
+            total = 0.0
+            for batch in map(torch.from_numpy, batches):
+                optimizer.zero_grad()
+                loss = nn.functional.cross_entropy(model(images[batch]), labels[batch])
+                loss.backward()
+                optimizer.step()
+                schedule.step()
+                total += loss.item() * len(batch)
+            losses.append(total / len(images))
+    finally:
+        torch.set_num_threads(previous_threads)
     return losses
 
 
@@ -80,8 +92,34 @@ def accuracy(model: nn.Module, images, labels) -> float:
     return float((predict(model, images) == np.asarray(labels)).mean())
 
 
+@torch.no_grad()
+def recalibrate_batch_norm(
+    model: nn.Module, images, batch_size: int = 250
+) -> nn.Module:
+    """A copy of `model` whose BatchNorm statistics are averaged over `images`.
+
+    Every BatchNorm layer forgets its running statistics and re-estimates them as a
+    cumulative average (momentum None) over one pass in training mode, without
+    gradients. Returned in eval mode; `model` itself is left as it was.
+    """
+    import copy
+
+    check_positive_int("batch_size", batch_size)
+    model = copy.deepcopy(model)
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.reset_running_stats()
+            module.momentum = None
+    model.train()
+    images = torch.as_tensor(images)
+    for start in range(0, len(images), batch_size):
+        model(images[start : start + batch_size])
+    return model.eval()
+
+
 __all__ = [
     "train_classifier",
     "predict",
     "accuracy",
+    "recalibrate_batch_norm",
 ]
