@@ -139,7 +139,7 @@ def main() -> None:
         "protocol": {**PROTOCOL, "network": DIGITS_NETWORK, "seeds": args.seeds},
         "environment": {
             "torch": torch.__version__,
-            "threads": torch.get_num_threads(),
+            "training_threads": 1,  # train_classifier's default, for reproducibility
             "machine": platform.machine(),
         },
         "variants": variants,
