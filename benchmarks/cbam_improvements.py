@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from digits_protocol import DIGITS_NETWORK, PROTOCOL  # beside this script
 
 from cnn_attention.data import cluttered_digits
 from cnn_attention.reference.seed_003_ablation import VARIANTS
@@ -35,16 +36,6 @@ from cnn_attention.utils import count_parameters, seed_everything
 ROOT = Path(__file__).resolve().parents[1]
 # Inside the package, so that the chapter finds the file in Colab too.
 RESULTS = ROOT / "cnn_attention" / "results" / "cbam_improvements.json"
-# The protocol; chapter 4 uses the same values.
-DIGITS_NETWORK = dict(
-    block="basic",
-    layers=(1, 1, 1),
-    widths=(16, 32, 64),
-    num_classes=10,
-    in_channels=1,
-    stem="small",
-)
-PROTOCOL = dict(train=2000, test=1000, epochs=5, batch_size=64, learning_rate=3e-3)
 CONTEXT = {  # two references for the seed's variants: no attention, official CBAM
     "no attention": None,
     "CBAM, official design": "cbam",

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from digits_protocol import DIGITS_NETWORK, PROTOCOL  # beside this script
 
 from cnn_attention.data import cluttered_digits, peaks_on_box
 from cnn_attention.torch.coordatt import coordinate_attention_maps
@@ -34,16 +35,6 @@ from cnn_attention.utils import count_parameters, seed_everything
 ROOT = Path(__file__).resolve().parents[1]
 # Inside the package, so that the chapter finds the file in Colab too.
 RESULTS = ROOT / "cnn_attention" / "results" / "coordinate_attention.json"
-# The protocol; chapters 4 and 6 use the same values.
-DIGITS_NETWORK = dict(
-    block="basic",
-    layers=(1, 1, 1),
-    widths=(16, 32, 64),
-    num_classes=10,
-    in_channels=1,
-    stem="small",
-)
-PROTOCOL = dict(train=2000, test=1000, epochs=5, batch_size=64, learning_rate=3e-3)
 VARIANTS = {
     "no attention": None,
     "SE": "se",

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from digits_protocol import DIGITS_NETWORK, PROTOCOL  # beside this script
 
 from cnn_attention.data import cluttered_digits
 from cnn_attention.torch.pooling import dual_pool_head, pooling_head
@@ -33,16 +34,6 @@ from cnn_attention.utils import count_parameters, seed_everything
 ROOT = Path(__file__).resolve().parents[1]
 # Inside the package, so that the chapter finds the file in Colab too.
 RESULTS = ROOT / "cnn_attention" / "results" / "dual_pooling.json"
-# Chapter 4's network and protocol, so that the numbers compare across chapters.
-DIGITS_NETWORK = dict(
-    block="basic",
-    layers=(1, 1, 1),
-    widths=(16, 32, 64),
-    num_classes=10,
-    in_channels=1,
-    stem="small",
-)
-PROTOCOL = dict(train=2000, test=1000, epochs=5, batch_size=64, learning_rate=3e-3)
 THREADS = 1
 HEADS = {
     "avg": pooling_head("avg"),  # ResNet's default head, the baseline
