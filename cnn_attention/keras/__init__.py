@@ -6,6 +6,7 @@
 #   notebooks/05_dual_pooling.ipynb
 #   notebooks/06_coordinate_attention.ipynb
 #   notebooks/07_bifpn.ipynb
+#   notebooks/08_which_attention.ipynb
 # then run `make export`.
 """The book's layers for Keras 3, one import away (imports keras only)."""
 
@@ -51,6 +52,7 @@ from .resnet import (
     resnet50,
 )
 from .se import SEModule
+from .training import accuracy, train_classifier
 
 __all__ = [
     "ATTENTION_MODULES",
@@ -80,6 +82,7 @@ __all__ = [
     "SEModule",
     "SpatialGate",
     "WeightedFusion",
+    "accuracy",
     "batch_norm",
     "check_features",
     "create_activation",
@@ -94,5 +97,6 @@ __all__ = [
     "resnet18",
     "resnet34",
     "resnet50",
+    "train_classifier",
     "upsample_to",
 ]

@@ -1,0 +1,71 @@
+# Generated from the book's notebooks by tools/export_package.py: do not edit.
+# Change the '#| export' cells of
+#   notebooks/08_which_attention.ipynb
+# then run `make export`.
+
+import keras
+import numpy as np
+from tqdm import tqdm
+
+from cnn_attention.arguments import check_positive_int, check_real
+from cnn_attention.data import batch_indices
+
+
+# --- notebooks/08_which_attention.ipynb, cell 20 ---
+def train_classifier(
+    model: keras.Model,
+    images,
+    labels,
+    epochs: int = 5,
+    batch_size: int = 64,
+    learning_rate: float = 3e-3,
+    seed: int = 0,
+    progress: bool = True,
+) -> list[float]:
+    """The PyTorch train_classifier's twin for (N, H, W, C) images and a Keras model.
+
+    The same batches (cnn_attention.data.batch_indices with the same `seed`), Adam
+    with PyTorch's epsilon (1e-8; Keras's default is 1e-7), the learning rate decayed
+    to zero on a cosine over all steps, cross-entropy on logits. Compiles `model`
+    and returns each epoch's mean training loss; a tqdm bar shows the epochs.
+    """
+    for name, value in [("epochs", epochs), ("batch_size", batch_size)]:
+        check_positive_int(name, value)
+    check_real("learning_rate", learning_rate, positive=True)
+    images, labels = np.asarray(images), np.asarray(labels)
+    if len(images) != len(labels) or len(images) == 0:
+        raise ValueError(
+            f"need as many labels as images, at least one: {len(images)} images, "
+            f"{len(labels)} labels"
+        )
+    steps = epochs * -(-len(images) // batch_size)
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule, epsilon=1e-8),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    losses = []
+    epochs_of_batches = batch_indices(len(images), batch_size, epochs, seed)
+    name = type(model).__name__
+    for batches in tqdm(
+        epochs_of_batches, total=epochs, desc=name, disable=not progress
+    ):
+        total = 0.0
+        for batch in batches:
+            loss = model.train_on_batch(images[batch], labels[batch])
+            total += float(loss) * len(batch)
+        losses.append(total / len(images))
+    return losses
+
+
+def accuracy(model: keras.Model, images, labels, batch_size: int = 256) -> float:
+    """Fraction of (N, H, W, C) `images` that `model` classifies as `labels`."""
+    check_positive_int("batch_size", batch_size)
+    logits = model.predict(np.asarray(images), batch_size=batch_size, verbose=0)
+    return float((np.argmax(logits, axis=1) == np.asarray(labels)).mean())
+
+
+__all__ = [
+    "train_classifier",
+    "accuracy",
+]
