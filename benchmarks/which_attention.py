@@ -1,6 +1,6 @@
 """Which attention, when? Every module of the book on the same digits tasks.
 
-    python benchmarks/which_attention.py            # 5 seeds, about an hour, 2 cores
+    python benchmarks/which_attention.py            # 5 seeds, about 40 minutes, 2 cores
     python benchmarks/which_attention.py --seeds 2    # quicker, noisier
     python benchmarks/which_attention.py --only maps,keras   # refresh two parts
 
@@ -149,8 +149,13 @@ def longer_budget(seeds: int, epochs: int = 20) -> dict:
     return {"epochs": epochs, "seeds": seeds, "modules": results}
 
 
-def costs() -> dict:
-    """Parameters, multiply-adds and one-thread inference latency (ratio to none)."""
+def costs(rounds: int = 3) -> dict:
+    """Parameters, multiply-adds and one-thread inference latency (ratio to none).
+
+    Latency is measured in `rounds` independent rounds of 100 alternating calls each;
+    the file keeps the median round's milliseconds and ratio, and the range of the
+    ratios over the rounds, which says how far one measurement can be trusted.
+    """
     models = {module: build(attention).eval() for module, attention in MODULES.items()}
     batch = torch.as_tensor(task_data(4)[1][0][:64])
     # one thread, as in training: a busy machine slows it down far less than two
@@ -159,18 +164,25 @@ def costs() -> dict:
     try:
         with torch.inference_mode():
             calls = [lambda model=model: model(batch) for model in models.values()]
-            milliseconds = median_milliseconds(*calls, repeats=50)
+            measured = np.array(
+                [median_milliseconds(*calls, repeats=100) for _ in range(rounds)]
+            )  # (rounds, modules)
     finally:
         torch.set_num_threads(threads)
-    baseline = milliseconds[0]
+    ratios = measured / measured[:, :1]
+    middle = np.argsort(measured[:, 0])[rounds // 2]  # the median round of the baseline
     return {
         module: {
             "parameters": count_parameters(model),
             "multiply_adds": count_multiply_adds(model, (1, 1, 32, 32)),
-            "latency_ms": round(ms, 3),
-            "latency_ratio": round(ms / baseline, 3),
+            "latency_ms": round(float(measured[middle, index]), 3),
+            "latency_ratio": round(float(ratios[middle, index]), 3),
+            "latency_ratio_range": [
+                round(float(ratios[:, index].min()), 3),
+                round(float(ratios[:, index].max()), 3),
+            ],
         }
-        for (module, model), ms in zip(models.items(), milliseconds)
+        for index, (module, model) in enumerate(models.items())
     }
 
 

@@ -11,7 +11,7 @@ from cnn_attention.arguments import check_positive_int, check_real
 from cnn_attention.data import batch_indices
 
 
-# --- notebooks/08_which_attention.ipynb, cell 20 ---
+# --- notebooks/08_which_attention.ipynb, cell 22 ---
 def train_classifier(
     model: keras.Model,
     images,
