@@ -6,7 +6,9 @@ set -euo pipefail
 PYTHON=${PYTHON:-python3}
 PORT=${PORT:-8000}
 OUT=${OUT:-screenshots}
-PAGES=${PAGES:-"book/intro book/how_to_use notebooks/01_tensor_shapes notebooks/02_squeeze_excitation notebooks/03_efficient_channel_attention"}
+# Default: the introduction, how to use the book, and every chapter.
+CHAPTERS=$(for notebook in notebooks/*.ipynb; do echo "notebooks/$(basename "$notebook" .ipynb)"; done)
+PAGES=${PAGES:-"book/intro book/how_to_use $CHAPTERS"}
 
 if ! command -v chromium >/dev/null; then
     echo "chromium not found: installing Debian's package"
