@@ -9,14 +9,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export TF_ENABLE_ONEDNN_OPTS := 0
 export KERAS_BACKEND := tensorflow
 
-.PHONY: help venv book test execute export serve screenshots benchmark workshop \
+.PHONY: help venv book test execute serve screenshots benchmark workshop \
         set-repository clean distclean
 
 help:
 	@echo "make book         build the HTML book into _build/html (warnings are errors)"
 	@echo "make test         run every test: nbval over all notebooks + unit tests"
-	@echo "make execute      re-export the package, then re-execute every notebook in place (authors)"
-	@echo "make export       regenerate cnn_attention/ from the notebooks' '#| export' cells"
+	@echo "make execute      re-execute every notebook in place, top to bottom (authors)"
 	@echo "make serve        serve _build/html on http://localhost:$(PORT)"
 	@echo "make screenshots  headless-Chromium screenshots of the built book into screenshots/"
 	@echo "make benchmark    CPU latency of our modules against the seeds' code"
@@ -43,13 +42,8 @@ book: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# Export first: a chapter imports the package its own earlier chapters (and export cells) generate.
 execute: $(STAMP)
-	$(BIN)/python tools/export_package.py
 	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
-
-export: $(STAMP)
-	$(BIN)/python tools/export_package.py
 
 serve: book
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html

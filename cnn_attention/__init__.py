@@ -1,9 +1,9 @@
 """Attention modules for convolutional networks, in PyTorch and Keras 3.
 
-This file, the exercise checks (``cnn_attention.exercises``) and the diagrams
-(``cnn_attention.figures``) are written by hand; every other module of the package is
-generated from the book's notebooks by tools/export_package.py (each says so in its
-first line).
+Ordinary, hand-maintained source. The book's chapters build a minimal version of each
+module from scratch and prove it equal to the one here; this package adds what code
+reused in other models needs: argument checks, configs, weight ports between the
+frameworks, loaders for the official checkpoints, and a factory by name.
 
 - ``cnn_attention.torch``: PyTorch modules (imports torch only)
 - ``cnn_attention.keras``: Keras 3 layers (imports keras only; any backend)

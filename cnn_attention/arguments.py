@@ -1,17 +1,14 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-#   notebooks/03_efficient_channel_attention.ipynb
-#   notebooks/04_cbam.ipynb
-#   notebooks/05_dual_pooling.ipynb
-#   notebooks/06_coordinate_attention.ipynb
-# then run `make export`.
+"""Argument checks and size rules that the PyTorch and Keras modules share.
+
+Every constructor of the package validates its arguments here, so both frameworks
+refuse the same bad values with the same ValueError, and resolve the same sizes
+(SE's hidden width, ECA's adaptive kernel, Coordinate Attention's `mip`, ...).
+"""
 
 import dataclasses
 import math
 from collections.abc import Callable
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 23 ---
 # Activation and gate names understood by both the PyTorch and the Keras modules.
 # "swish" is "silu" (EfficientNet's name for it).
 ACTIVATIONS = ("relu", "silu", "swish", "hard_swish")
@@ -73,7 +70,6 @@ def se_hidden_channels(
     return channels // reduction
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 74 ---
 def check_int_tuple(name: str, value, length: int | None = None) -> tuple:
     """`value` as a tuple of positive ints (a list or tuple), of `length` if given."""
     if not isinstance(value, list | tuple) or not value:
@@ -113,7 +109,6 @@ def check_conv_arguments(
         )
 
 
-# --- notebooks/03_efficient_channel_attention.ipynb, cell 13 ---
 def eca_kernel_size(channels: int, gamma: float = 2, beta: float = 1) -> int:
     """ECA's adaptive kernel size k = psi(C) = |log2(C) / gamma + beta / gamma|_odd.
 
@@ -160,7 +155,6 @@ def eca_kernel_size_or_default(
     return kernel_size
 
 
-# --- notebooks/04_cbam.ipynb, cell 24 ---
 # CBAM's choices, shared by both frameworks.
 POOL_TYPES = ("avg", "max", "lp", "lse")  # the official ChannelGate's global pools
 SPATIAL_POOLS = (("max", "avg"), ("avg", "max"))  # official order first
@@ -203,7 +197,6 @@ def check_odd_kernel(name: str, kernel_size) -> int:
     return kernel_size
 
 
-# --- notebooks/05_dual_pooling.ipynb, cell 30 ---
 # Global poolings, by timm's names. "catavgmax" concatenates (avg, max) as timm does;
 # "catmaxavg" is the order of fastai's AdaptiveConcatPool2d, (max, avg). The two
 # concatenations double the channels; "avgmax" is 0.5 * (avg + max).
@@ -290,7 +283,6 @@ class HeadFactory:
         return f"{self.kind}({listed})"
 
 
-# --- notebooks/06_coordinate_attention.ipynb, cell 33 ---
 def coordinate_hidden_channels(
     channels: int,
     reduction: int = 32,
@@ -323,7 +315,6 @@ def check_out_channels(channels: int, out_channels: int | None) -> None:
         )
 
 
-# --- notebooks/06_coordinate_attention.ipynb, cell 87 ---
 def make_divisible(value: float, divisor: int = 8) -> int:
     """MobileNet's width rule, as torchvision applies it: the nearest multiple of
     `divisor` to `value`, at least `divisor`, and never more than 10% below `value`."""

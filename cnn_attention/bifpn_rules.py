@@ -1,7 +1,8 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/07_bifpn.ipynb
-# then run `make export`.
+"""BiFPN's graph and argument rules, framework-free: which node fuses which levels.
+
+Chapter 7 (notebooks/07_bifpn.ipynb) builds one BiFPN layer by hand; both
+frameworks' BiFPN modules read the node list from here.
+"""
 
 from cnn_attention.arguments import (
     ACTIVATIONS,
@@ -12,7 +13,6 @@ from cnn_attention.arguments import (
 )
 from cnn_attention.utils import feature_map_problem
 
-# --- notebooks/07_bifpn.ipynb, cell 3 ---
 # How a node weighs its inputs: the paper's three ways, and the plain sum that
 # EfficientDet-D6 and D7 use "for stability".
 FUSION_METHODS = ("fast", "softmax", "unbounded", "sum")
@@ -65,7 +65,6 @@ def bifpn_output_ids(num_levels: int) -> list:
     return last
 
 
-# --- notebooks/07_bifpn.ipynb, cell 36 ---
 def halve(size):
     """A size after a stride-2 'same' max pooling: ceil(size / 2); None stays None."""
     return None if size is None else (size + 1) // 2

@@ -1,11 +1,8 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-#   notebooks/04_cbam.ipynb
-#   notebooks/05_dual_pooling.ipynb
-#   notebooks/06_coordinate_attention.ipynb
-#   notebooks/07_bifpn.ipynb
-# then run `make export`.
+"""Parameter and multiply-add formulas of every module, framework-free.
+
+The chapters compare these closed forms with counts taken from the built modules
+(tests/test_counts_and_claims.py does too).
+"""
 
 from cnn_attention.arguments import (
     check_positive_int,
@@ -16,7 +13,6 @@ from cnn_attention.arguments import (
 from cnn_attention.bifpn_rules import bifpn_nodes, check_bifpn_arguments
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 62 ---
 def se_parameters(
     channels: int,
     reduction: int = 16,
@@ -28,7 +24,6 @@ def se_parameters(
     return 2 * channels * hidden + (hidden + channels if bias else 0)
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 90 ---
 def se_multiply_adds(
     channels: int, height: int, width: int, reduction: int = 16
 ) -> tuple[int, int, int]:
@@ -39,7 +34,6 @@ def se_multiply_adds(
     return height * width * channels, 2 * channels * hidden, height * width * channels
 
 
-# --- notebooks/04_cbam.ipynb, cell 73 ---
 def cbam_parameters(
     channels: int,
     reduction: int = 16,
@@ -82,7 +76,6 @@ def cbam_multiply_adds(
     )
 
 
-# --- notebooks/05_dual_pooling.ipynb, cell 63 ---
 def pooling_head_parameters(
     in_channels: int, num_classes: int, pool: str = "avg", learn_p: bool = True
 ) -> int:
@@ -103,7 +96,6 @@ def dual_pool_head_parameters(
     return 2 * in_channels * hidden + hidden + hidden * num_classes + num_classes
 
 
-# --- notebooks/06_coordinate_attention.ipynb, cell 82 ---
 def coordinate_parameters(
     channels: int,
     reduction: int = 32,
@@ -139,7 +131,6 @@ def coordinate_multiply_adds(
     return 2 * positions, 2 * (height + width) * channels * mip, 2 * positions
 
 
-# --- notebooks/07_bifpn.ipynb, cell 90 ---
 def bifpn_layer_parameters(in_channels, channels: int, fusion: str = "fast") -> int:
     """Parameters of one BiFPN layer with inputs of widths `in_channels`.
 

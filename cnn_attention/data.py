@@ -1,8 +1,7 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/04_cbam.ipynb
-#   notebooks/06_coordinate_attention.ipynb
-# then run `make export`.
+"""Offline data for the chapters' short training runs: scikit-learn's digits, placed
+in larger canvases with clutter ("cluttered digits"), and batch order helpers that
+both frameworks' training loops share.
+"""
 
 import functools
 
@@ -10,7 +9,6 @@ import numpy as np
 
 from cnn_attention.arguments import check_choice, check_positive_int
 
-# --- notebooks/04_cbam.ipynb, cell 87 ---
 SOURCE_SPLIT_SEED = 1234  # fixes which of the 1,797 digits are train and which test
 TEST_DIGITS = 500
 
@@ -126,7 +124,6 @@ def batch_indices(count: int, batch_size: int, epochs: int, seed: int = 0):
         ]
 
 
-# --- notebooks/06_coordinate_attention.ipynb, cell 114 ---
 def box_cells(boxes, size: int, canvas_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
     """Which rows and which columns of a size x size map lie on each digit's box.
 

@@ -1,7 +1,9 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/01_tensor_shapes.ipynb
-# then run `make export`.
+"""Framework-free helpers the chapters and tests share: seeding, shape checks and
+layout conversion, parameter counts, weight porting between PyTorch and Keras, the
+PyTorch-versus-Keras comparison, and paired timing.
+
+Nothing here imports torch or keras at module level (chapter 1 introduces them).
+"""
 
 import random
 import statistics
@@ -11,7 +13,6 @@ import time
 import numpy as np
 
 
-# --- notebooks/01_tensor_shapes.ipynb, cell 4 ---
 def seed_everything(seed: int = 0) -> None:
     """Seed Python, NumPy and whichever of PyTorch and Keras are already imported.
 
@@ -28,7 +29,6 @@ def seed_everything(seed: int = 0) -> None:
         sys.modules["keras"].utils.set_random_seed(seed)
 
 
-# --- notebooks/01_tensor_shapes.ipynb, cell 10 ---
 def check_shape(tensor, expected) -> tuple:
     """`tensor`'s shape as a tuple, after checking it against `expected`.
 
@@ -85,7 +85,6 @@ def check_feature_map(x, channels: int, channels_last: bool, layer: str) -> None
         raise ValueError(f"{layer} {problem}")
 
 
-# --- notebooks/01_tensor_shapes.ipynb, cell 17 ---
 def count_parameters(model) -> int:
     """Trainable parameters of a torch.nn.Module or a built Keras layer or model.
 
@@ -108,7 +107,6 @@ def count_parameters(model) -> int:
     )
 
 
-# --- notebooks/01_tensor_shapes.ipynb, cell 20 ---
 def to_numpy(tensor) -> np.ndarray:
     """A NumPy array from a torch, TensorFlow, JAX or Keras tensor, or an array-like.
 
@@ -165,7 +163,6 @@ def max_abs_diff(a, b) -> float:
     return float(np.max(difference))
 
 
-# --- notebooks/01_tensor_shapes.ipynb, cell 83 ---
 # PyTorch stores weights as (out, in, *kernel), Keras as (*kernel, in, out).
 # One permutation per rank:
 TORCH_TO_KERAS_AXES = {
@@ -248,7 +245,6 @@ def port_weights(torch_module, keras_layer) -> list:
     return [(name, v.path, tuple(v.shape)) for (name, _), v in zip(sources, targets)]
 
 
-# --- notebooks/01_tensor_shapes.ipynb, cell 98 ---
 def _as_list(value) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
@@ -290,7 +286,6 @@ def compare_torch_keras(torch_module, keras_layer, inputs) -> float:
     )
 
 
-# --- notebooks/01_tensor_shapes.ipynb, cell 101 ---
 def median_milliseconds(
     *functions, repeats: int = 30, warmup: int = 3, warmup_seconds: float = 0.5
 ) -> list:

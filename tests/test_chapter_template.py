@@ -2,7 +2,9 @@
 written") and the README's contributing section summarises:
 
 - the introduction states learning objectives and the core path, with a Colab link;
-- every ``##`` section says (core) or (optional), and the core path runs on its own;
+- every ``##`` section says (core) or (optional); the core path stands on its own and
+  fits the budget of tools/core_path.py (per chapter and for the whole book);
+- no cell carries package code, and no cell rebinds a name another defined or imported;
 - every seed a chapter mentions is named (title and author, as the post gives them)
   in the Markdown cell of its first mention or before;
 - every exercise is graded ★ to ★★★ and names its check id, and its solution (the next
@@ -72,10 +74,36 @@ def test_every_section_is_core_or_optional(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, **IDS)
-def test_the_core_path_runs_on_its_own(path):
-    """A workshop that skips the optional sections can run what it keeps."""
-    seconds = core_path.run_core_path(path, core_path.read_chapter(path))
-    assert seconds < 120
+def test_the_core_path_stands_on_its_own(path):
+    """A workshop that skips the optional sections can run what it keeps: no core cell
+    reads a name that an optional cell bound last (checked statically; nbval runs the
+    whole chapter, `python tools/core_path.py --run` the core path alone)."""
+    assert core_path.dependency_problems(path) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, **IDS)
+def test_no_cell_rebinds_a_name_another_cell_defined_or_imported(path):
+    """PyTorch and Keras versions keep distinct names (`TorchMinimalSE`,
+    `KerasMinimalSE`), so a later cell never silently changes what a name means."""
+    assert core_path.rebinding_problems(path) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, **IDS)
+def test_no_cell_carries_package_code(path):
+    """The package is ordinary source in cnn_attention/; chapters import it."""
+    for index, cell in enumerate(read(path).cells):
+        assert not cell.source.lstrip().startswith("#| export"), (path.name, index)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, **IDS)
+def test_the_core_path_fits_the_chapter_budget(path):
+    chapter = core_path.read_chapter(path)
+    assert chapter.over_budget() == [], core_path.report(chapter)
+
+
+def test_all_core_paths_fit_the_book_budget():
+    minutes = sum(core_path.read_chapter(p).core.reading_minutes() for p in NOTEBOOKS)
+    assert minutes <= core_path.BUDGET.book_minutes
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, **IDS)

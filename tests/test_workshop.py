@@ -19,7 +19,13 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from cnn_attention import exercises
-from cnn_attention.exercises import EXERCISES, check_exercise, exercise, show_check
+from cnn_attention.exercises import (
+    EXERCISES,
+    check_exercise,
+    exercise,
+    registry,
+    show_check,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -317,7 +323,7 @@ def test_show_check_prints_and_never_raises(capsys):
 
 
 def test_registration_refuses_bad_ids_duplicates_and_mismatched_wrong(monkeypatch):
-    monkeypatch.setattr(exercises, "EXERCISES", {})
+    monkeypatch.setattr(registry, "EXERCISES", {})
     with pytest.raises(ValueError, match="must look like 'se.1'"):
         exercise("SE-1", wrong={})
     exercise("demo.7", wrong={"x": 0})(lambda x: None if x == 1 else "one")
@@ -325,7 +331,7 @@ def test_registration_refuses_bad_ids_duplicates_and_mismatched_wrong(monkeypatc
         exercise("demo.7", wrong={"x": 0})(lambda x: None)
     with pytest.raises(ValueError, match="`wrong` names"):
         exercise("demo.8", wrong={"y": 0})(lambda x: None)
-    assert list(exercises.EXERCISES) == ["demo.7"]
+    assert list(registry.EXERCISES) == ["demo.7"]
 
 
 @pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
@@ -335,22 +341,23 @@ def test_every_registered_check_rejects_its_wrong_example(exercise_id):
 
 
 def test_helpers_for_checks():
-    assert exercises._shape([2, 5]) == (2, 5)
-    assert exercises._close([1.0, 2.0], (1.0, 2.0 + 1e-7))
-    assert not exercises._close([1.0, 2.0], [1.0, 2.1])
-    assert not exercises._close([1.0, 2.0], [[1.0, 2.0]])
+    assert registry.as_shape([2, 5]) == (2, 5)
+    assert registry.all_close([1.0, 2.0], (1.0, 2.0 + 1e-7))
+    assert not registry.all_close([1.0, 2.0], [1.0, 2.1])
+    assert not registry.all_close([1.0, 2.0], [[1.0, 2.0]])
 
 
 def test_the_answer_key_imports_no_framework():
     """At module level only NumPy and the standard library (Colab-free environments)."""
-    tree = ast.parse(Path(exercises.__file__).read_text(encoding="utf-8"))
+    folder = Path(exercises.__file__).parent
     modules = {
         (alias.name if isinstance(node, ast.Import) else node.module).split(".")[0]
-        for node in tree.body
+        for path in folder.glob("*.py")
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
         if isinstance(node, (ast.Import, ast.ImportFrom))
         for alias in node.names
     }
-    assert modules - sys.stdlib_module_names == {"numpy"}
+    assert modules - sys.stdlib_module_names == {"numpy", "cnn_attention"}
     probe = (
         "import sys, cnn_attention.exercises; "
         "print([m for m in ('torch', 'keras', 'tensorflow', 'jax') "

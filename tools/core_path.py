@@ -1,7 +1,9 @@
-"""The workshop's core path through each chapter: what it holds, and how long it takes.
+"""The workshop's core path through each chapter: what it holds, how long it takes,
+whether it fits the budget, and whether it stands on its own.
 
-    python tools/core_path.py                  # every chapter: counts, then a timed run
-    python tools/core_path.py --no-run notebooks/02_squeeze_excitation.ipynb
+    python tools/core_path.py                # every chapter, the budget, the total
+    python tools/core_path.py notebooks/04_cbam.ipynb
+    python tools/core_path.py --run notebooks/04_cbam.ipynb   # also run it alone
 
 Every ``##`` section of a chapter says in its heading whether it is **core** or
 **optional**: ``## Shape walkthrough (core)``. A ``###`` heading may carry its own
@@ -10,24 +12,32 @@ inherits its section's. The title and the introduction before the first ``##`` a
 core. Two sections carry no label: ``Exercises`` (each exercise is graded ★, ★★ or
 ★★★ instead) and ``References``.
 
-For each chapter the tool counts, on the core path and off it, the code cells, the
-lines of code and the words of prose (Markdown without code, links or math), then
-runs the core path on its own: the core code cells only, in order, in a fresh kernel.
-That run proves the core path does not lean on a cell it skips, and its time is the
-machine's share of a workshop. The reading-time estimate is a model, stated here so
-that the numbers in book/how_to_use.md can be checked:
+**The reading model.** For each chapter the tool counts, on the core path and off it,
+the code cells, the non-blank lines of code and the words of prose (Markdown without
+code, links or math). A reader's time is then
 
-- prose at 150 words a minute (technical text with equations);
-- code at 20 lines a minute (read, and compared with its printed output), except the
-  package's own code in ``#| export`` cells, skimmed at 60 lines a minute (a workshop
-  says what a helper does, not how each line does it);
-- plus the measured run time of the core cells;
-- exercises: 5 minutes for ★, 10 for ★★, 15 for ★★★ (to attempt, then check).
+- 1.25 minutes per code cell, to read it, run it and compare its output;
+- plus prose at 110 words a minute (technical text with equations);
+- plus code at 25 lines a minute;
+- exercises apart: 5 minutes for ★, 10 for ★★, 15 for ★★★ (to attempt, then check).
+
+**The budget** (``BUDGET``): a chapter's core path holds at most 30 code cells, 350
+lines of code and 2,500 words, and takes at most 60 minutes by the model; the core
+paths of all chapters together take at most 7.5 hours, so that chapters 1-8 fit three
+3-hour workshop sessions with the ★ exercises (book/how_to_use.md).
+
+**Standing on its own.** A workshop runs the core cells and skips the rest, so no
+core cell may read a name that an optional cell bound last: `dependency_problems`
+checks it statically (every name a core cell reads, in notebook order, must last have
+been bound by a core cell, or be a builtin). That is much cheaper than running the
+core path in a fresh kernel, which ``--run`` still does for authors.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import builtins
 import os
 import re
 import sys
@@ -40,11 +50,26 @@ LABEL = re.compile(
     r"^(?P<level>#{1,6})\s+(?P<title>.*?)\s*(?:\((?P<label>core|optional)\))?\s*$"
 )
 UNLABELLED = ("Exercises", "References")
-PROSE_WORDS_PER_MINUTE = 150
-CODE_LINES_PER_MINUTE = 20
-EXPORT_LINES_PER_MINUTE = 60
+
+MINUTES_PER_CODE_CELL = 1.25
+PROSE_WORDS_PER_MINUTE = 110
+CODE_LINES_PER_MINUTE = 25
 EXERCISE_MINUTES = {1: 5, 2: 10, 3: 15}
 STARS = re.compile(r"\*\*Exercise\b[^*]*?(?P<stars>★+)")
+
+
+@dataclass(frozen=True)
+class Budget:
+    minutes: float = 60
+    code_cells: int = 30
+    code_lines: int = 350
+    words: int = 2500
+    book_minutes: float = 7.5 * 60  # all chapters' core paths together
+
+
+BUDGET = Budget()
+# Names a notebook has without any cell binding them.
+NOTEBOOK_NAMES = set(dir(builtins)) | {"get_ipython", "display", "In", "Out", "exit"}
 
 
 @dataclass
@@ -54,14 +79,13 @@ class Part:
     code_cells: list = field(default_factory=list)  # their sources
     indices: list = field(default_factory=list)  # their positions in the notebook
     code_lines: int = 0
-    export_lines: int = 0  # of those, in `#| export` cells
     words: int = 0
 
     def reading_minutes(self) -> float:
         return (
-            self.words / PROSE_WORDS_PER_MINUTE
-            + (self.code_lines - self.export_lines) / CODE_LINES_PER_MINUTE
-            + self.export_lines / EXPORT_LINES_PER_MINUTE
+            MINUTES_PER_CODE_CELL * len(self.code_cells)
+            + self.words / PROSE_WORDS_PER_MINUTE
+            + self.code_lines / CODE_LINES_PER_MINUTE
         )
 
 
@@ -73,6 +97,21 @@ class Chapter:
     sections: list  # (heading, label)
     exercises: list  # number of stars of each exercise
     problems: list  # headings without a label
+
+    def over_budget(self, budget: Budget = BUDGET) -> list[str]:
+        """What the core path exceeds, in words; empty when it fits."""
+        core = self.core
+        measured = [
+            ("code cells", len(core.code_cells), budget.code_cells),
+            ("lines of code", core.code_lines, budget.code_lines),
+            ("words", core.words, budget.words),
+            ("minutes", round(core.reading_minutes()), budget.minutes),
+        ]
+        return [
+            f"{value} {what} (budget {limit})"
+            for what, value, limit in measured
+            if value > limit
+        ]
 
 
 def prose_words(markdown: str) -> int:
@@ -134,9 +173,230 @@ def read_chapter(path: Path) -> Chapter:
             part.code_cells.append(cell.source)
             part.indices.append(index)
             part.code_lines += code_lines(cell.source)
-            if cell.source.startswith("#| export"):
-                part.export_lines += code_lines(cell.source)
     return Chapter(path.name, core, optional, sections, exercises, problems)
+
+
+# --- Does the core path stand on its own? ------------------------------------------
+
+
+def python_source(cell_source: str) -> str:
+    """A code cell as Python: IPython's %magics and !shell lines become `pass`."""
+    lines = []
+    for line in cell_source.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(("%", "!")):
+            line = line[: len(line) - len(stripped)] + "pass"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+class _Names(ast.NodeVisitor):
+    """The names a piece of code reads and binds, in the order Python evaluates them.
+
+    `events` holds ("read" | "bind", name, what) triples; `what` says what an import,
+    a def or a class binds (None for other bindings). The free names of functions,
+    classes, lambdas and comprehensions count as reads where they are defined (they
+    read the notebook's names when called); names local to such a scope do not.
+    """
+
+    def __init__(self):
+        self.events: list[tuple[str, str, str | None]] = []
+
+    def read(self, name: str) -> None:
+        self.events.append(("read", name, None))
+
+    def bind(self, name: str, what: str | None = None) -> None:
+        self.events.append(("bind", name, what))
+
+    def visit_Name(self, node: ast.Name):
+        if isinstance(node.ctx, ast.Load):
+            self.read(node.id)
+        else:
+            self.bind(node.id)
+
+    # Python evaluates the right-hand side before it binds the targets.
+    def visit_Assign(self, node):
+        self.visit(node.value)
+        for target in node.targets:
+            self.visit(target)
+
+    def visit_AnnAssign(self, node):
+        if node.value is not None:
+            self.visit(node.value)
+        self.visit(node.target)
+
+    def visit_AugAssign(self, node):
+        if isinstance(node.target, ast.Name):
+            self.read(node.target.id)
+        self.visit(node.value)
+        self.visit(node.target)
+
+    def visit_NamedExpr(self, node):
+        self.visit(node.value)
+        self.visit(node.target)
+
+    def visit_For(self, node):
+        self.visit(node.iter)
+        self.visit(node.target)
+        for statement in node.body + node.orelse:
+            self.visit(statement)
+
+    visit_AsyncFor = visit_For
+
+    def visit_ExceptHandler(self, node):
+        if node.type is not None:
+            self.visit(node.type)
+        if node.name:
+            self.bind(node.name)
+        for statement in node.body:
+            self.visit(statement)
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            name = alias.asname or alias.name.split(".")[0]
+            self.bind(
+                name, f"import {alias.name}" + (f" as {name}" * bool(alias.asname))
+            )
+
+    def visit_ImportFrom(self, node):
+        for alias in node.names:
+            module = "." * node.level + (node.module or "")
+            self.bind(alias.asname or alias.name, f"from {module} import {alias.name}")
+
+    # Nested scopes.
+    def _inner(self, local: set[str], nodes: list) -> None:
+        inner = _Names()
+        for node in nodes:
+            inner.visit(node)
+        local = local | {name for kind, name, _ in inner.events if kind == "bind"}
+        for kind, name, _ in inner.events:
+            if kind == "read" and name not in local:
+                self.read(name)
+
+    @staticmethod
+    def _arguments(arguments: ast.arguments) -> set[str]:
+        named = arguments.posonlyargs + arguments.args + arguments.kwonlyargs
+        named += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+        return {argument.arg for argument in named}
+
+    def _defaults(self, arguments: ast.arguments) -> None:
+        for default in arguments.defaults + arguments.kw_defaults:
+            if default is not None:
+                self.visit(default)
+
+    def visit_FunctionDef(self, node):
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        self._defaults(node.args)
+        self._inner(self._arguments(node.args), node.body)
+        self.bind(node.name, f"def {node.name} (line {node.lineno})")
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node):
+        self._defaults(node.args)
+        self._inner(self._arguments(node.args), [node.body])
+
+    def visit_ClassDef(self, node):
+        for expression in node.decorator_list + node.bases:
+            self.visit(expression)
+        for keyword in node.keywords:
+            self.visit(keyword.value)
+        self._inner(set(), node.body)
+        self.bind(node.name, f"class {node.name} (line {node.lineno})")
+
+    def _comprehension(self, node):
+        first, *rest = node.generators
+        self.visit(first.iter)  # evaluated in the enclosing scope
+        parts = [generator.target for generator in node.generators]
+        parts += [generator.iter for generator in rest]
+        parts += [test for generator in node.generators for test in generator.ifs]
+        parts += [getattr(node, name, None) for name in ("elt", "key", "value")]
+        self._inner(set(), [part for part in parts if part is not None])
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = (
+        _comprehension
+    )
+
+
+def cell_names(source: str) -> tuple[set[str], dict[str, str | None]]:
+    """(names the cell reads before binding them, {name it binds: what it binds})."""
+    names = _Names()
+    names.visit(ast.parse(python_source(source)))
+    reads, binds = set(), {}
+    for kind, name, what in names.events:
+        if kind == "read" and name not in binds:
+            reads.add(name)
+        elif kind == "bind":
+            binds[name] = what
+    return reads, binds
+
+
+def code_cells(path: Path) -> list[tuple[int, str]]:
+    import nbformat
+
+    cells = nbformat.read(path, as_version=4).cells
+    return [
+        (i, cell.source) for i, cell in enumerate(cells) if cell.cell_type == "code"
+    ]
+
+
+def dependency_problems(path: Path, chapter: Chapter | None = None) -> list[str]:
+    """Core cells that read a name whose last binding is in an optional cell.
+
+    Running the core path alone, such a cell would fail or see another value. Binding
+    the same import again is harmless (`import torch` in both).
+    """
+    chapter = chapter or read_chapter(path)
+    core = set(chapter.core.indices)
+    counted = core | set(chapter.optional.indices)  # exercises' cells are neither
+    last: dict[str, tuple[int, str | None]] = {}  # name -> (cell, what) last bound
+    core_import: dict[str, str | None] = {}  # name -> what a core cell bound last
+    problems = []
+    for index, source in code_cells(path):
+        if index not in counted:
+            continue
+        reads, binds = cell_names(source)
+        if index in core:
+            for name in sorted(reads - NOTEBOOK_NAMES):
+                cell, what = last.get(name, (index, None))
+                same_import = what is not None and what == core_import.get(name)
+                if cell not in core and not same_import:
+                    problems.append(
+                        f"{path.name}: core cell {index} reads `{name}`, last bound "
+                        f"by optional cell {cell}"
+                    )
+            core_import.update(binds)
+        for name, what in binds.items():
+            last[name] = (index, what)
+    return problems
+
+
+def rebinding_problems(path: Path) -> list[str]:
+    """Names that one cell's def, class or import binds and another's binds anew.
+
+    A chapter keeps its PyTorch and Keras versions apart by name (`TorchMinimalSE`,
+    `KerasMinimalSE`), so that no cell silently changes what an earlier name means.
+    Plain variables (`x`, `model`) may be reassigned.
+    """
+    first: dict[str, tuple[int, str]] = {}
+    problems = []
+    for index, source in code_cells(path):
+        for name, what in cell_names(source)[1].items():
+            if what is None:
+                continue
+            if what.startswith(("def ", "class ")):
+                what = f"{what.split(' (')[0]} in cell {index}"
+            known = first.setdefault(name, (index, what))
+            if known[1] != what:
+                problems.append(
+                    f"{path.name}: cell {index} rebinds `{name}` ({what}), which cell "
+                    f"{known[0]} bound ({known[1]})"
+                )
+    return problems
+
+
+# --- Running it, reporting it ------------------------------------------------------
 
 
 def run_core_path(path: Path, chapter: Chapter) -> float:
@@ -165,27 +425,29 @@ def run_core_path(path: Path, chapter: Chapter) -> float:
     return time.perf_counter() - started
 
 
-def exercise_minutes(stars: list) -> int:
-    return sum(EXERCISE_MINUTES[count] for count in stars)
+def exercise_minutes(stars: list, only: int | None = None) -> int:
+    return sum(EXERCISE_MINUTES[n] for n in stars if only is None or n == only)
 
 
-def report(chapter: Chapter, seconds: float | None) -> str:
+def report(chapter: Chapter, seconds: float | None = None) -> str:
     core, optional = chapter.core, chapter.optional
-    run = "" if seconds is None else f", runs alone in {seconds:.0f} s"
-    reading = core.reading_minutes() + (seconds or 0) / 60
+    run = "" if seconds is None else f"; runs alone in {seconds:.0f} s"
 
     def counts(part: Part) -> str:
         return (
-            f"{len(part.code_cells):3d} code cells, {part.code_lines:4d} lines of code "
-            f"({part.export_lines} exported), {part.words:5d} words"
+            f"{len(part.code_cells):3d} code cells, {part.code_lines:4d} lines of "
+            f"code, {part.words:5d} words; about {part.reading_minutes():3.0f} min"
         )
 
+    over = chapter.over_budget()
     lines = [
         f"{chapter.name}",
-        f"  core:     {counts(core)}{run}; about {reading:.0f} min",
-        f"  optional: {counts(optional)}; about {optional.reading_minutes():.0f} min",
+        f"  core:     {counts(core)}{run}",
+        f"  budget:   {'OVER: ' + ', '.join(over) if over else 'fits'}",
+        f"  optional: {counts(optional)}",
         f"  exercises: {' '.join('★' * n for n in chapter.exercises) or 'none'}; about "
-        f"{exercise_minutes(chapter.exercises)} min",
+        f"{exercise_minutes(chapter.exercises)} min (★ only: "
+        f"{exercise_minutes(chapter.exercises, only=1)} min)",
     ]
     for title, label in chapter.sections:
         lines.append(f"    {label or '-':8s} {title}")
@@ -195,18 +457,36 @@ def report(chapter: Chapter, seconds: float | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
-    parser.add_argument("--no-run", action="store_true", help="count, do not run")
+    parser.add_argument(
+        "--run", action="store_true", help="also run each core path alone, timed"
+    )
+    parser.add_argument("--brief", action="store_true", help="leave out the sections")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
-    status = 0
+    status, total = 0, 0.0
     for path in paths:
         chapter = read_chapter(path)
         if chapter.problems:
             print(f"{path.name}: sections without (core) or (optional):", end=" ")
             print(", ".join(chapter.problems))
             status = 1
-        seconds = None if args.no_run else run_core_path(path, chapter)
-        print(report(chapter, seconds), flush=True)
+        for problem in dependency_problems(path, chapter) + rebinding_problems(path):
+            print(problem)
+            status = 1
+        status |= bool(chapter.over_budget())
+        seconds = run_core_path(path, chapter) if args.run else None
+        text = report(chapter, seconds)
+        if args.brief:
+            text = "\n".join(line for line in text.splitlines() if line[:4] != "    ")
+        print(text, flush=True)
+        total += chapter.core.reading_minutes()
+    if not args.notebooks:
+        fits = total <= BUDGET.book_minutes
+        print(
+            f"all core paths: about {total:.0f} min "
+            f"(budget {BUDGET.book_minutes:.0f}): {'fits' if fits else 'OVER'}"
+        )
+        status |= not fits
     return status
 
 

@@ -1,6 +1,6 @@
 """The book's diagrams, shipped inside the package so that chapters show them anywhere.
 
-This module is written by hand (tools/export_package.py leaves it alone). A chapter
+A chapter
 displays a diagram with one code cell, ``show_figure("se_block")``: the SVG comes from
 this folder, so nothing has to sit beside the notebook, and Jupyter, Colab, GitHub and
 the web book all render the cell's output. A diagram that needs no code to draw goes

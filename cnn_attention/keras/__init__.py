@@ -1,13 +1,3 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-#   notebooks/03_efficient_channel_attention.ipynb
-#   notebooks/04_cbam.ipynb
-#   notebooks/05_dual_pooling.ipynb
-#   notebooks/06_coordinate_attention.ipynb
-#   notebooks/07_bifpn.ipynb
-#   notebooks/08_which_attention.ipynb
-# then run `make export`.
 """The book's layers for Keras 3, one import away (imports keras only)."""
 
 from .activations import create_activation, create_gate

@@ -1,13 +1,9 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-# then run `make export`.
+"""Keras activations and gates by the names `cnn_attention.arguments` allows."""
 
 from keras import layers
 
 from cnn_attention.arguments import ACTIVATIONS, GATES, check_choice
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 47 ---
 # Our names -> Keras's (Keras 3 calls hard swish "hard_silu"; the hard functions
 # are built from relu6(x + 3) / 6, as in PyTorch).
 _KERAS_NAMES = {

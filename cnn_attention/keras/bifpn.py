@@ -1,7 +1,8 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/07_bifpn.ipynb
-# then run `make export`.
+"""BiFPN (Tan et al., 2020) as Keras 3 layers: fusion, node, layer, stack.
+
+The twin of cnn_attention/torch/bifpn.py; chapter 7 builds a minimal layer and
+proves it equal to this one.
+"""
 
 import keras
 from keras import layers, ops
@@ -18,7 +19,6 @@ from cnn_attention.keras.activations import create_activation
 from cnn_attention.keras.factory import ConfigMixin
 
 
-# --- notebooks/07_bifpn.ipynb, cell 15 ---
 @keras.saving.register_keras_serializable(package="cnn_attention")
 class WeightedFusion(ConfigMixin, layers.Layer):
     """Weighted sum of same-shaped maps, one learned scalar per input.
@@ -70,7 +70,6 @@ class WeightedFusion(ConfigMixin, layers.Layer):
         return fused
 
 
-# --- notebooks/07_bifpn.ipynb, cell 44 ---
 def efficientdet_batch_norm(epsilon: float, momentum: float, **kwargs):
     """BatchNormalization from PyTorch-convention arguments: Keras's momentum is the
     weight of the old statistics, 1 - PyTorch's (EfficientDet: 0.99 = 1 - 0.01)."""

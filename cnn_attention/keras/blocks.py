@@ -1,7 +1,4 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-# then run `make export`.
+"""Shared Keras building blocks: ConvNormAct, batch norm with PyTorch's defaults."""
 
 import keras
 from keras import layers
@@ -12,7 +9,6 @@ from cnn_attention.keras.factory import ConfigMixin
 from cnn_attention.utils import check_feature_map
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 76 ---
 def batch_norm(**kwargs) -> layers.BatchNormalization:
     """BatchNormalization with PyTorch's defaults: epsilon 1e-5, momentum 0.1.
 

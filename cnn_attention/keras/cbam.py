@@ -1,7 +1,8 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/04_cbam.ipynb
-# then run `make export`.
+"""CBAM (Woo et al., 2018) as Keras 3 layers: ChannelGate, SpatialGate, CBAM.
+
+The twin of cnn_attention/torch/cbam.py; chapter 4 builds a minimal CBAM and proves
+it equal to this one.
+"""
 
 import keras
 from keras import layers, ops
@@ -20,7 +21,6 @@ from cnn_attention.keras.factory import ConfigMixin, register_attention
 from cnn_attention.utils import check_feature_map
 
 
-# --- notebooks/04_cbam.ipynb, cell 35 ---
 def _max(x, axis, keepdims=False):
     # With an `initial`, Keras's TensorFlow backend skips the eager check that the
     # whole tensor is non-empty: it would refuse an empty batch (N = 0), whose every

@@ -1,7 +1,8 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/06_coordinate_attention.ipynb
-# then run `make export`.
+"""Coordinate Attention (Hou et al., 2021) as a Keras 3 layer.
+
+The twin of cnn_attention/torch/coordatt.py; chapter 6 builds a minimal version and
+proves it equal to this one.
+"""
 
 from keras import layers, ops
 
@@ -12,7 +13,6 @@ from cnn_attention.keras.factory import ConfigMixin, register_attention
 from cnn_attention.utils import check_feature_map
 
 
-# --- notebooks/06_coordinate_attention.ipynb, cell 42 ---
 @register_attention("coord")
 class CoordinateAttention(ConfigMixin, layers.Layer):
     """Coordinate Attention for (N, H, W, C) maps; the PyTorch module's twin.

@@ -1,7 +1,7 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/03_efficient_channel_attention.ipynb
-# then run `make export`.
+"""Efficient Channel Attention (Wang et al., 2020) as a Keras 3 layer.
+
+The twin of cnn_attention/torch/eca.py; chapter 3 builds a minimal version.
+"""
 
 from keras import layers, ops
 
@@ -11,7 +11,6 @@ from cnn_attention.keras.factory import ConfigMixin, register_attention
 from cnn_attention.utils import check_feature_map
 
 
-# --- notebooks/03_efficient_channel_attention.ipynb, cell 50 ---
 @register_attention("eca")
 class ECAModule(ConfigMixin, layers.Layer):
     """Efficient Channel Attention (Wang et al., 2020) for (N, H, W, C) feature maps.

@@ -1,14 +1,12 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-# then run `make export`.
+"""The Keras attention registry: `create_attention(name, channels, **kwargs)`,
+`register_attention`, and the config mixin every layer shares.
+"""
 
 from collections.abc import Callable
 
 import keras
 from keras import layers
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 49 ---
 # name -> class; each layer registers itself where it is defined.
 ATTENTION_MODULES: dict[str, type[layers.Layer]] = {}
 

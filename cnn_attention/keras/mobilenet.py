@@ -1,7 +1,6 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/06_coordinate_attention.ipynb
-# then run `make export`.
+"""MobileNetV2 (Sandler et al., 2018) in Keras 3, with attention by name in each
+inverted residual block (chapter 6).
+"""
 
 from collections.abc import Callable
 
@@ -18,7 +17,6 @@ from cnn_attention.keras.blocks import ConvNormAct
 from cnn_attention.keras.factory import ConfigMixin, create_attention
 
 
-# --- notebooks/06_coordinate_attention.ipynb, cell 93 ---
 @keras.saving.register_keras_serializable(package="cnn_attention")
 class ConvNormReLU6(ConvNormAct):
     """ConvNormAct with ReLU6 for (N, H, W, C) maps; the PyTorch twin."""

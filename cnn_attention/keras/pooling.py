@@ -1,7 +1,6 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/05_dual_pooling.ipynb
-# then run `make export`.
+"""Pooling heads in Keras 3: GeM, global pooling by name, dual (concatenated) pooling
+heads (chapter 5). The twin of cnn_attention/torch/pooling.py.
+"""
 
 import functools
 
@@ -24,7 +23,6 @@ from cnn_attention.keras.factory import ConfigMixin
 from cnn_attention.utils import check_feature_map
 
 
-# --- notebooks/05_dual_pooling.ipynb, cell 41 ---
 def _max(x, axis, keepdims=False):
     # With an `initial`, TensorFlow's backend skips its eager non-empty check, which
     # would refuse an empty batch (see keras.cbam).

@@ -1,7 +1,7 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-# then run `make export`.
+"""ResNet-18/34/50 in Keras 3 with attention by name in every residual block.
+
+The twin of cnn_attention/torch/resnet.py, weight for weight.
+"""
 
 from collections.abc import Callable
 
@@ -12,7 +12,6 @@ from cnn_attention.arguments import check_choice, check_int_tuple, check_positiv
 from cnn_attention.keras.blocks import ConvNormAct
 from cnn_attention.keras.factory import ConfigMixin, create_attention
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 81 ---
 # `layers` is also ResNet's argument (blocks per stage), so Keras's module is
 # always written keras.layers in this file.
 

@@ -1,7 +1,7 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-# then run `make export`.
+"""Squeeze-and-Excitation (Hu et al., 2018) as a Keras 3 layer.
+
+The twin of cnn_attention/torch/se.py; chapter 2 builds a minimal version.
+"""
 
 from keras import layers, ops
 
@@ -11,7 +11,6 @@ from cnn_attention.keras.factory import ConfigMixin, register_attention
 from cnn_attention.utils import check_feature_map
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 50 ---
 @register_attention("se")
 class SEModule(ConfigMixin, layers.Layer):
     """Squeeze-and-Excitation (Hu et al., 2018) for (N, H, W, C) feature maps.

@@ -1,7 +1,6 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/08_which_attention.ipynb
-# then run `make export`.
+"""A small Keras training loop, the twin of cnn_attention/torch/training.py: same
+batches, same optimiser settings, same schedule (chapter 8 compares the two).
+"""
 
 import keras
 import numpy as np
@@ -11,7 +10,6 @@ from cnn_attention.arguments import check_positive_int, check_real
 from cnn_attention.data import batch_indices
 
 
-# --- notebooks/08_which_attention.ipynb, cell 22 ---
 def train_classifier(
     model: keras.Model,
     images,

@@ -1,14 +1,8 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/04_cbam.ipynb
-# then run `make export`.
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn import init
 
-# --- notebooks/04_cbam.ipynb, cell 43 ---
 # The official CBAM code (Jongchan/attention-module, MODELS/cbam.py, as seed 000
 # quotes it), verbatim but for formatting, so the book can compare against it.
 
@@ -155,7 +149,6 @@ class CBAM(nn.Module):
         return x_out
 
 
-# --- notebooks/04_cbam.ipynb, cell 49 ---
 # The official CBAM-ResNet (MODELS/model_resnet.py at its last commit), its CBAM parts
 # verbatim but for formatting. Left out: BAM. Kept: the initialisation, including the
 # zero BatchNorm weight of every SpatialGate.

@@ -1,15 +1,9 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/06_coordinate_attention.ipynb
-# then run `make export`.
-
 import math
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F  # noqa: F401 (unused, as in the original)
 
-# --- notebooks/06_coordinate_attention.ipynb, cell 54 ---
 # The official Coordinate Attention code (houqb/CoordAttention, formerly
 # Andrew-Qibin/CoordAttention, at its last commit), verbatim but for formatting:
 # coordatt.py (as seed 002 quotes it), then mbv2_ca.py. Both files define h_sigmoid,

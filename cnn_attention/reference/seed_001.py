@@ -1,14 +1,7 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-#   notebooks/03_efficient_channel_attention.ipynb
-# then run `make export`.
-
 import math
 
 from keras import layers
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 55 ---
 # Seed 001's Keras functions, with the one change Keras 3 forces: tf.nn.relu and
 # tf.nn.sigmoid on symbolic tensors raise "A KerasTensor cannot be used as input to
 # a TensorFlow function", so they become layers.Activation. The rest is the seed's.
@@ -27,7 +20,6 @@ def se_block(inputs, ratio=4):
     return outputs
 
 
-# --- notebooks/03_efficient_channel_attention.ipynb, cell 17 ---
 def eca_block(inputs, b=1, gama=2):
     """Seed 001's ECA block (functional Keras), ported to Keras 3.
 

@@ -1,12 +1,6 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/04_cbam.ipynb
-# then run `make export`.
-
 import torch
 import torch.nn as nn
 
-# --- notebooks/04_cbam.ipynb, cell 105 ---
 # Seed 003's PyTorch code, verbatim but for formatting. The post defines several
 # classes under the same names; the later versions are renamed here (the new name
 # says which "improvement" it is) so that all of them can sit in one module.

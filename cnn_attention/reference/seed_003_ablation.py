@@ -1,13 +1,7 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/04_cbam.ipynb
-# then run `make export`.
-
 from torch import nn
 
 from cnn_attention.reference import seed_003
 
-# --- notebooks/04_cbam.ipynb, cell 107 ---
 # The book's experiment on seed 003's "improvements": each one applied alone to the
 # post's own CBAM (its "paper source code"), so that a difference in accuracy can be
 # traced to one change. The last variant is the post's final listing, all at once.

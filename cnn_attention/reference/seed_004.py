@@ -1,12 +1,6 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-# then run `make export`.
-
 import torch
 from torch import nn
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 102 ---
 # Seed 004's PyTorch code, verbatim but for formatting, so the book can run it.
 
 

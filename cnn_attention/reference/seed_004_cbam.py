@@ -1,14 +1,8 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/04_cbam.ipynb
-# then run `make export`.
-
 import torch
 from torch import nn
 
 from cnn_attention.reference.seed_004 import ChannelAttention
 
-# --- notebooks/04_cbam.ipynb, cell 83 ---
 # Seed 004's CBAM parts, verbatim but for formatting (its ChannelAttention sits in
 # reference.seed_004, beside its SELayer). The post's BasicBlock calls conv3x3
 # without defining it; this is torchvision's, which it comes from.

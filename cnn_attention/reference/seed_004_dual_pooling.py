@@ -1,8 +1,3 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/05_dual_pooling.ipynb
-# then run `make export`.
-
 import warnings
 
 import torch
@@ -10,7 +5,6 @@ import torch.nn as nn
 
 from cnn_attention.reference.cbam_official import BasicBlock, Bottleneck
 
-# --- notebooks/05_dual_pooling.ipynb, cell 58 ---
 # Seed 004's dual-pooling network (its section 5, credited to the Kaggle master
 # "gray"), verbatim but for formatting. The post imports torchvision's resnet18;
 # torchvision is not installed here, so `resnet18` and `resnet50` below are

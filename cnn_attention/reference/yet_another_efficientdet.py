@@ -1,15 +1,9 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/07_bifpn.ipynb
-# then run `make export`.
-
 import math
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-# --- notebooks/07_bifpn.ipynb, cell 56 ---
 # Yet-Another-EfficientDet-Pytorch (zylo117), efficientdet/model.py and
 # efficientnet/utils*.py at commit 15403b5: their BiFPN, transcribed for comparison
 # only (LGPL-3.0, Copyright Zylo117). Comments are theirs; ruff reformatted the

@@ -1,13 +1,3 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/01_tensor_shapes.ipynb
-#   notebooks/02_squeeze_excitation.ipynb
-#   notebooks/03_efficient_channel_attention.ipynb
-#   notebooks/04_cbam.ipynb
-#   notebooks/05_dual_pooling.ipynb
-#   notebooks/06_coordinate_attention.ipynb
-#   notebooks/07_bifpn.ipynb
-# then run `make export`.
 """The book's modules for PyTorch, one import away (imports torch only)."""
 
 from .activations import create_activation, create_gate

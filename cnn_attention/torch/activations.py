@@ -1,13 +1,9 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-# then run `make export`.
+"""PyTorch activations and gates by the names `cnn_attention.arguments` allows."""
 
 from torch import nn
 
 from cnn_attention.arguments import ACTIVATIONS, GATES, check_choice
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 25 ---
 _TORCH_LAYERS = {
     "relu": nn.ReLU,
     "silu": nn.SiLU,

@@ -1,7 +1,8 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/07_bifpn.ipynb
-# then run `make export`.
+"""BiFPN (Tan et al., 2020) in PyTorch: fusion, node, layer, stack, and the loader of
+Yet-Another-EfficientDet-Pytorch's key names.
+
+Chapter 7 builds a minimal layer and proves it equal to this one.
+"""
 
 import re
 
@@ -21,7 +22,6 @@ from cnn_attention.torch.activations import create_activation
 from cnn_attention.torch.factory import ConfigMixin
 
 
-# --- notebooks/07_bifpn.ipynb, cell 12 ---
 class WeightedFusion(ConfigMixin, nn.Module):
     """Weighted sum of same-shaped maps, one learned scalar per input (BiFPN's fusion).
 
@@ -74,7 +74,6 @@ class WeightedFusion(ConfigMixin, nn.Module):
         return fused
 
 
-# --- notebooks/07_bifpn.ipynb, cell 38 ---
 def same_max_pool(x: torch.Tensor) -> torch.Tensor:
     """3x3 stride-2 max pooling padded like TensorFlow's "SAME": (H, W) -> ceil(/ 2).
 
@@ -413,7 +412,6 @@ class BiFPN(ConfigMixin, nn.Module):
         return features
 
 
-# --- notebooks/07_bifpn.ipynb, cell 58 ---
 _NODE = re.compile(
     r"conv(\d)_(up|down)\.(depthwise_conv\.conv|pointwise_conv\.conv|bn)\."
 )

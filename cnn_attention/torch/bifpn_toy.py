@@ -1,7 +1,6 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/07_bifpn.ipynb
-# then run `make export`.
+"""The BiFPN chapter's toy task: which level carries the signal, and does the fusion
+weight find it?
+"""
 
 import torch
 import torch.nn.functional as F
@@ -10,7 +9,6 @@ from cnn_attention.arguments import check_choice, check_positive_int
 from cnn_attention.torch.bifpn import BiFPNLayer
 
 
-# --- notebooks/07_bifpn.ipynb, cell 99 ---
 def fusion_toy_batch(generator, signal_level: int, batch: int = 16, size: int = 16):
     """Three levels of noise, (N, 8, size / 2^i, size / 2^i), and a target: channel 0
     of level `signal_level` (0: P3, 1: P4, 2: P5) upsampled to P3's size."""

@@ -1,7 +1,4 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-# then run `make export`.
+"""Shared PyTorch building blocks: ConvNormAct."""
 
 import torch
 from torch import nn
@@ -11,7 +8,6 @@ from cnn_attention.torch.activations import create_activation
 from cnn_attention.torch.factory import ConfigMixin
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 75 ---
 class ConvNormAct(ConfigMixin, nn.Module):
     """Convolution, BatchNorm, activation: the unit most networks repeat.
 

@@ -1,7 +1,8 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/04_cbam.ipynb
-# then run `make export`.
+"""CBAM (Woo et al., 2018) in PyTorch: ChannelGate, SpatialGate, CBAM, and loaders
+of the official and the seeds' checkpoint key names.
+
+Chapter 4 builds a minimal CBAM and proves it equal to this one.
+"""
 
 import re
 
@@ -22,7 +23,6 @@ from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin, register_attention
 
 
-# --- notebooks/04_cbam.ipynb, cell 27 ---
 def global_pool(x: torch.Tensor, pool_type: str) -> torch.Tensor:
     """One descriptor per channel: (N, C, H, W) -> (N, C).
 
@@ -188,7 +188,6 @@ class CBAM(ConfigMixin, nn.Module):
         return x * self.channel_gate.attention(x) * self.spatial_gate.attention(x)
 
 
-# --- notebooks/04_cbam.ipynb, cell 45 ---
 _OFFICIAL_CBAM_KEYS = {
     "ChannelGate.mlp.1.": "channel_gate.fc1.",
     "ChannelGate.mlp.3.": "channel_gate.fc2.",

@@ -1,14 +1,10 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/01_tensor_shapes.ipynb
-# then run `make export`.
+"""Input checks for PyTorch modules that survive TorchScript."""
 
 import torch
 
 from cnn_attention.utils import feature_map_problem
 
 
-# --- notebooks/01_tensor_shapes.ipynb, cell 14 ---
 @torch.jit.ignore
 def _raise_feature_map_error(
     shape: list[int], floating: bool, channels: int, layer: str

@@ -1,7 +1,8 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/06_coordinate_attention.ipynb
-# then run `make export`.
+"""Coordinate Attention (Hou et al., 2021) in PyTorch, and loaders of the official
+checkpoints' key names.
+
+Chapter 6 builds a minimal version and proves it equal to this one.
+"""
 
 import torch
 from torch import nn
@@ -12,7 +13,6 @@ from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin, register_attention
 
 
-# --- notebooks/06_coordinate_attention.ipynb, cell 36 ---
 @register_attention("coord")
 class CoordinateAttention(ConfigMixin, nn.Module):
     """Coordinate Attention (Hou et al., 2021) for (N, C, H, W) maps.
@@ -77,7 +77,6 @@ class CoordinateAttention(ConfigMixin, nn.Module):
         return x * a_w * a_h  # (N, C, H, W) * (N, C, 1, W) * (N, C, H, 1)
 
 
-# --- notebooks/06_coordinate_attention.ipynb, cell 57 ---
 _OFFICIAL_COORDATT_KEYS = {  # coordatt.py's names are ours; mbv2_ca.py's differ
     "conv1.": "conv1.",
     "bn1.": "bn1.",
@@ -112,7 +111,6 @@ def official_coordatt_keys(state_dict: dict) -> dict:
     return converted
 
 
-# --- notebooks/06_coordinate_attention.ipynb, cell 111 ---
 @torch.no_grad()
 def coordinate_attention_maps(model: nn.Module, images) -> list[tuple]:
     """(a_h, a_w) of every CoordinateAttention in `model`, in order, as NumPy arrays.

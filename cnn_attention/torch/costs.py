@@ -1,13 +1,9 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-# then run `make export`.
+"""Multiply-adds of a PyTorch model, counted with forward hooks."""
 
 import torch
 from torch import nn
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 93 ---
 def count_multiply_adds(model: nn.Module, input_shape: tuple) -> int:
     """Multiply-adds of every Conv and Linear layer in one forward pass on zeros.
 

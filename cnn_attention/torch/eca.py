@@ -1,7 +1,7 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/03_efficient_channel_attention.ipynb
-# then run `make export`.
+"""Efficient Channel Attention (Wang et al., 2020) in PyTorch.
+
+Chapter 3 builds a minimal version and proves it equal to this one.
+"""
 
 import torch
 from torch import nn
@@ -12,7 +12,6 @@ from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin, register_attention
 
 
-# --- notebooks/03_efficient_channel_attention.ipynb, cell 47 ---
 @register_attention("eca")
 class ECAModule(ConfigMixin, nn.Module):
     """Efficient Channel Attention (Wang et al., 2020) for (N, C, H, W) feature maps.

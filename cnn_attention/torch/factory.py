@@ -1,14 +1,12 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-# then run `make export`.
+"""The PyTorch attention registry: `create_attention(name, channels, **kwargs)`,
+`register_attention`, and `ConfigMixin` (Keras's get_config for modules).
+"""
 
 from collections.abc import Callable
 
 from torch import nn
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 27 ---
 class ConfigMixin:
     """Keras's get_config() for PyTorch modules: the constructor arguments.
 

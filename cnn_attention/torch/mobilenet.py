@@ -1,7 +1,7 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/06_coordinate_attention.ipynb
-# then run `make export`.
+"""MobileNetV2 (Sandler et al., 2018) in PyTorch, with attention by name in each
+inverted residual block, and the official Coordinate Attention checkpoints' keys
+(chapter 6).
+"""
 
 import re
 from collections.abc import Callable
@@ -20,7 +20,6 @@ from cnn_attention.torch.coordatt import official_coordatt_keys
 from cnn_attention.torch.factory import ConfigMixin, create_attention
 
 
-# --- notebooks/06_coordinate_attention.ipynb, cell 90 ---
 class ConvNormReLU6(ConvNormAct):
     """ConvNormAct with ReLU6, min(max(x, 0), 6), MobileNetV2's activation."""
 
@@ -152,7 +151,6 @@ def mobilenet_v2(num_classes: int = 1000, **kwargs) -> MobileNetV2:
     return MobileNetV2(num_classes=num_classes, **kwargs)
 
 
-# --- notebooks/06_coordinate_attention.ipynb, cell 95 ---
 # features.<i>.conv.<j> of the official MBV2_CA: j -> our part of block i - 1
 _FIRST_BLOCK = {
     0: "depthwise.conv",

@@ -1,7 +1,6 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/05_dual_pooling.ipynb
-# then run `make export`.
+"""Pooling heads in PyTorch: GeM, global pooling by name, dual (concatenated)
+pooling heads, and the seed's checkpoint keys (chapter 5).
+"""
 
 import torch
 from torch import nn
@@ -23,7 +22,6 @@ from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin
 
 
-# --- notebooks/05_dual_pooling.ipynb, cell 33 ---
 class GeM(ConfigMixin, nn.Module):
     """Generalised-mean pooling (Radenovic et al., 2018): (N, C, H, W) -> (N, C, 1, 1).
 

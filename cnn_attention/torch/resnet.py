@@ -1,7 +1,6 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-# then run `make export`.
+"""ResNet-18/34/50 in PyTorch (torchvision's designs, written here: there is no
+torchvision on the book's machines) with attention by name in every residual block.
+"""
 
 from collections.abc import Callable
 
@@ -13,7 +12,6 @@ from cnn_attention.torch.blocks import ConvNormAct
 from cnn_attention.torch.factory import ConfigMixin, create_attention
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 80 ---
 class BasicBlock(ConfigMixin, nn.Module):
     """ResNet-18/34's block: 3x3 conv, 3x3 conv, attention, + shortcut, ReLU.
 

@@ -1,7 +1,7 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/02_squeeze_excitation.ipynb
-# then run `make export`.
+"""Squeeze-and-Excitation (Hu et al., 2018) in PyTorch, and senet.pytorch's keys.
+
+Chapter 2 builds a minimal version and proves it equal to this one.
+"""
 
 import torch
 from torch import nn
@@ -12,7 +12,6 @@ from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin, register_attention
 
 
-# --- notebooks/02_squeeze_excitation.ipynb, cell 29 ---
 @register_attention("se")
 class SEModule(ConfigMixin, nn.Module):
     """Squeeze-and-Excitation (Hu et al., 2018) for (N, C, H, W) feature maps.

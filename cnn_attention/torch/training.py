@@ -1,7 +1,6 @@
-# Generated from the book's notebooks by tools/export_package.py: do not edit.
-# Change the '#| export' cells of
-#   notebooks/04_cbam.ipynb
-# then run `make export`.
+"""A small, repeatable PyTorch training loop for the chapters' short runs, with
+accuracy, prediction and BatchNorm recalibration helpers.
+"""
 
 import numpy as np
 import torch
@@ -12,7 +11,6 @@ from cnn_attention.arguments import check_positive_int, check_real
 from cnn_attention.data import batch_indices
 
 
-# --- notebooks/04_cbam.ipynb, cell 91 ---
 def train_classifier(
     model: nn.Module,
     images,

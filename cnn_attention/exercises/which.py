@@ -1,0 +1,75 @@
+"""Chapter 8, which attention, when? (which.*): notebooks/08_which_attention.ipynb."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnn_attention.exercises.registry import all_close, exercise
+
+
+def _which_results() -> dict:
+    import json
+    from importlib.resources import files
+
+    path = files("cnn_attention") / "results" / "which_attention.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@exercise("which.1", wrong={"differences": [0.0] * 5, "seeds_better": 5})
+def _which_1(differences, seeds_better):
+    """CBAM minus no attention on cluttered digits, seed by seed; seeds CBAM won."""
+    runs = _which_results()["accuracy"]
+    cbam = np.array(runs["CBAM | cluttered"]["accuracy"])
+    none = np.array(runs["none | cluttered"]["accuracy"])
+    expected = cbam - none
+    if np.shape(differences) != expected.shape:
+        return f"one difference per random seed: {len(expected)} of them"
+    if all_close(np.asarray(differences), -expected, 1e-3) and expected.any():
+        return "CBAM minus the baseline, not the other way round"
+    if not all_close(np.asarray(differences), expected, 1e-3):
+        return "subtract run by run: the same random seed in both configurations"
+    if seeds_better != int((cbam > none).sum()):
+        return "count the seeds whose difference is positive"
+    return None
+
+
+@exercise("which.2", wrong={"matched_width": 16})
+def _which_2(matched_width):
+    """Smallest first-stage width of a plain digits network as large as CA's."""
+    from cnn_attention.torch.resnet import ResNet
+
+    network = dict(block="basic", layers=(1, 1, 1), num_classes=10, in_channels=1)
+    network["stem"] = "small"
+
+    def count(width, attention=None):
+        model = ResNet(
+            **network, widths=(width, 2 * width, 4 * width), attention=attention
+        )
+        return sum(p.numel() for p in model.parameters())
+
+    target = count(16, "coord")
+    if not isinstance(matched_width, int) or isinstance(matched_width, bool):
+        return "give the width as an int"
+    if count(matched_width) < target:
+        return "at that width the plain network is still smaller than CA's"
+    if count(matched_width - 1) >= target:
+        return "a smaller width already has enough parameters"
+    return None
+
+
+@exercise("which.3", wrong={"most": "CA", "least": "ECA"})
+def _which_3(most, least):
+    """The modules adding the most and the fewest multiply-adds per added parameter."""
+    costs = _which_results()["costs"]
+    base = costs["none"]
+    per_parameter = {
+        name: (cost["multiply_adds"] - base["multiply_adds"])
+        / (cost["parameters"] - base["parameters"])
+        for name, cost in costs.items()
+        if name != "none"
+    }
+    if most != max(per_parameter, key=per_parameter.get):
+        return "divide each module's added multiply-adds by its added parameters"
+    if least != min(per_parameter, key=per_parameter.get):
+        return "which module uses each of its weights only once per image?"
+    return None
