@@ -8,6 +8,10 @@ from collections import defaultdict
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# Two test workers share two cores. OpenMP threads that spin while they wait for work
+# then starve each other: a chapter cell that takes 2 s alone took 51 s beside another
+# worker. Waiting threads that sleep instead change no result and remove the stall.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 _notebook_seconds: dict[str, float] = defaultdict(float)
 

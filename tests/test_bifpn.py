@@ -9,10 +9,6 @@ transcription, the parameter formulas, and the ValueErrors for bad arguments and
 bad inputs.
 """
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import keras
@@ -350,18 +346,9 @@ OTHER_BACKEND_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("backend", ["torch", "jax"])
-def test_keras_layers_give_the_same_result_on_other_backends(backend):
-    pytest.importorskip(backend)
-    environment = {**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu"}
-    script = OTHER_BACKEND_SCRIPT.format(
-        tests=os.path.dirname(__file__), backend=backend
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=environment
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    on_backend = json.loads(result.stdout.strip().splitlines()[-1])
+def check_other_backend_results(on_backend):
+    """Called by tests/test_other_backends.py with what the script printed."""
+    assert set(on_backend) == {"fast", "softmax", "sum"}
     for fusion, (difference, outputs) in on_backend.items():
         assert difference <= 1e-4, fusion
         _, on_tensorflow = make_pair(fusion=fusion)
