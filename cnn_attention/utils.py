@@ -5,9 +5,11 @@ PyTorch-versus-Keras comparison, and paired timing.
 Nothing here imports torch or keras at module level (chapter 1 introduces them).
 """
 
+import contextlib
 import random
 import statistics
 import sys
+import textwrap
 import time
 
 import numpy as np
@@ -315,6 +317,35 @@ def median_milliseconds(
     return [1000 * statistics.median(samples) for samples in times]
 
 
+@contextlib.contextmanager
+def expect_error(expected: type[BaseException] = Exception, width: int = 88):
+    """Run the block, which must raise `expected`; print the error, wrapped.
+
+    How the chapters show an error on purpose: the message appears as the cell's
+    output, wrapped to `width` characters so the web page shows all of it, and the
+    notebook runs on (Colab's "Run all" stops at the first uncaught error). A block
+    that raises nothing is itself an error: the demonstration has stopped working.
+
+        with expect_error(ValueError):
+            SEModule(8, reduction=16)
+    """
+    if not (isinstance(expected, type) and issubclass(expected, BaseException)):
+        raise ValueError(f"expected must be an exception class, got {expected!r}")
+    if isinstance(width, bool) or not isinstance(width, int) or width < 20:
+        raise ValueError(f"width must be an int of at least 20, got {width!r}")
+    try:
+        yield
+    except expected as error:
+        message = f"{type(error).__name__}: {error}"
+        lines = [
+            textwrap.fill(line, width, subsequent_indent="    ") or line
+            for line in message.splitlines()
+        ]
+        print("\n".join(lines))
+    else:
+        raise AssertionError(f"expected {expected.__name__}, but nothing was raised")
+
+
 __all__ = [
     "seed_everything",
     "check_shape",
@@ -330,4 +361,5 @@ __all__ = [
     "port_weights",
     "compare_torch_keras",
     "median_milliseconds",
+    "expect_error",
 ]

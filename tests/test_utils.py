@@ -15,6 +15,7 @@ from cnn_attention.utils import (
     check_shape,
     compare_torch_keras,
     count_parameters,
+    expect_error,
     max_abs_diff,
     median_milliseconds,
     port_weights,
@@ -259,3 +260,38 @@ def test_median_milliseconds_times_every_candidate():
         median_milliseconds(lambda: None, repeats=0)
     with pytest.raises(ValueError, match=r"needs one or more callables"):
         median_milliseconds(3)
+
+
+def test_expect_error_prints_the_message_wrapped_and_lets_the_notebook_go_on(capsys):
+    with expect_error(ValueError, width=30):
+        raise ValueError("a message that is longer than thirty characters")
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("ValueError: a message")
+    assert all(len(line) <= 30 for line in printed) and len(printed) == 3
+    with expect_error():  # any Exception; a multi-line message keeps its lines
+        raise RuntimeError("first line\nsecond line")
+    assert capsys.readouterr().out == "RuntimeError: first line\nsecond line\n"
+
+
+def test_expect_error_fails_when_nothing_or_something_else_is_raised():
+    with pytest.raises(AssertionError, match="expected KeyError, but nothing"):
+        with expect_error(KeyError):
+            pass
+    with pytest.raises(TypeError):  # not the expected kind: it propagates
+        with expect_error(ValueError):
+            raise TypeError("other")
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (("ValueError",), "expected must be an exception class"),
+        ((int,), "expected must be an exception class"),
+        ((ValueError, True), "width must be an int"),
+        ((ValueError, 5), "width must be an int"),
+    ],
+)
+def test_expect_error_refuses_bad_arguments(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        with expect_error(*arguments):
+            pass
