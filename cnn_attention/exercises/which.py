@@ -26,6 +26,8 @@ def _which_1(differences, seeds_better):
         return f"one difference per random seed: {len(expected)} of them"
     if all_close(np.asarray(differences), -expected, 1e-3) and expected.any():
         return "CBAM minus the baseline, not the other way round"
+    if all_close(np.abs(differences), 100 * np.abs(expected), 1e-1) and expected.any():
+        return "give fractions, like the file (0.01 for one point), not points"
     if not all_close(np.asarray(differences), expected, 1e-3):
         return "subtract run by run: the same random seed in both configurations"
     if seeds_better != int((cbam > none).sum()):

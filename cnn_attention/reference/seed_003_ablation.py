@@ -4,7 +4,7 @@ from cnn_attention.reference import seed_003
 
 # The book's experiment on seed 003's "improvements": each one applied alone to the
 # post's own CBAM (its "paper source code"), so that a difference in accuracy can be
-# traced to one change. The last variant is the post's final listing, all at once.
+# traced to one change. The last variant is the post's final listing as written.
 
 
 class Sequential(nn.Module):
@@ -57,7 +57,7 @@ VARIANTS = {
     "5: x + ca(x) + sa(x)": lambda channels, **_: ResidualSum(
         seed_003.ChannelAttention(channels), seed_003.SpatialAttention(7)
     ),
-    "all five (the post's listing)": lambda channels, **_: seed_003.CBAMParallel(
+    "the post's final listing": lambda channels, **_: seed_003.CBAMParallel(
         channels, 7
     ),
 }
