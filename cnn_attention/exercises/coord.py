@@ -7,7 +7,7 @@ from cnn_attention.exercises.registry import all_close, exercise
 
 @exercise("coord.1", wrong={"parameters_960": 88_410, "smallest_unfloored": 256})
 def _coord_1(parameters_960, smallest_unfloored):
-    """Parameters of CoordinateAttention(960); first C where max(8, C // 32) > 8."""
+    """Parameters of CoordinateAttention(960); smallest C whose mip exceeds 8."""
     if parameters_960 == 3 * 960 * 30:
         return "count the biases too: conv1's mip, BatchNorm's 2 mip, two times C"
     if parameters_960 != 3 * 960 * 30 + 3 * 30 + 2 * 960:
