@@ -338,7 +338,8 @@ def expect_error(expected: type[BaseException] = Exception, width: int = 88):
     except expected as error:
         message = f"{type(error).__name__}: {error}"
         lines = [
-            textwrap.fill(line, width, subsequent_indent="    ") or line
+            textwrap.fill(line, width, subsequent_indent="    ", break_on_hyphens=False)
+            or line
             for line in message.splitlines()
         ]
         print("\n".join(lines))

@@ -146,3 +146,37 @@ def test_figures_shown_ship_with_the_package(path):
     for cell in read(path).cells:
         if cell.cell_type == "code" and "show_figure(" in cell.source:
             assert "hide-input" in cell.metadata.get("tags", []), path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, **IDS)
+def test_the_stated_core_path_time_is_the_tools(path):
+    """The intro's 'about N minutes' is the model's estimate, rounded to 5."""
+    intro = read(path).cells[0].source
+    paragraph = intro[intro.index("**Core path.**") :].split("\n\n")[0]
+    stated = int(re.search(r"about (\d+) minutes", paragraph)[1])
+    estimate = core_path.read_chapter(path).core.reading_minutes()
+    assert abs(stated - estimate) <= 3, (stated, round(estimate, 1))
+
+
+def test_the_workshop_plan_quotes_the_tool():
+    """book/how_to_use.md's table is the tool's output, chapter by chapter."""
+    text = (ROOT / "book" / "how_to_use.md").read_text(encoding="utf-8")
+    rows = re.findall(
+        r"^\| (\d) [^|]+\| (\d+) cells, (\d+) lines, ([\d,]+) words \| (\d+) min \| "
+        r"(\d+) min \|",
+        text,
+        re.MULTILINE,
+    )
+    assert [int(row[0]) for row in rows] == list(range(1, len(NOTEBOOKS) + 1))
+    for row, path in zip(rows, NOTEBOOKS):
+        chapter = core_path.read_chapter(path)
+        core, optional = chapter.core, chapter.optional
+        measured = (
+            len(core.code_cells),
+            core.code_lines,
+            core.words,
+            int(f"{core.reading_minutes():.0f}"),
+            int(f"{optional.reading_minutes():.0f}"),
+        )
+        quoted = (int(row[1]), int(row[2]), int(row[3].replace(",", "")))
+        assert quoted + (int(row[4]), int(row[5])) == measured, path.name

@@ -402,7 +402,7 @@ def rebinding_problems(path: Path) -> list[str]:
 def run_core_path(path: Path, chapter: Chapter) -> float:
     """Run the chapter's core code cells alone in a fresh kernel; return the seconds.
 
-    Raises the first error a cell not tagged raises-exception hits."""
+    Raises the first error a cell hits."""
     import nbformat
     from nbclient import NotebookClient
 

@@ -2,8 +2,8 @@
 
     python tools/execute_notebooks.py notebooks/02_squeeze_excitation.ipynb [...]
 
-Cells tagged ``raises-exception`` may fail (they demonstrate an error); any other error
-stops the run.
+Any error stops the run: a chapter shows an error on purpose inside ``with
+expect_error(...)`` (cnn_attention.utils), which prints it and runs on.
 Per-cell timing metadata is not recorded, so a re-run only changes what the code prints.
 """
 
