@@ -23,7 +23,9 @@ def _eca_1(with_psi, with_3357):
     if with_psi != sum(n * _psi(c) for c, n in blocks.items()):
         return "k = psi(C) on each stage's output channels, times its blocks"
     if with_3357 != sum(n * k for n, k in zip(blocks.values(), (3, 3, 5, 7))):
-        return "--ksize 3357 gives stages 1 to 4 kernels 3, 3, 5, 7"
+        return (
+            "eca_resnet101_k3357 means stage kernels 3, 3, 5, 7 (one digit per stage)"
+        )
     return None
 
 
