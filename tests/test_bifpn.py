@@ -18,7 +18,6 @@ import tensorflow as tf
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from torch import nn
 
 import cnn_attention.keras as keras_modules
 import cnn_attention.torch as torch_modules
@@ -33,6 +32,7 @@ from cnn_attention.bifpn_rules import (
 from cnn_attention.costs import bifpn_layer_parameters, bifpn_parameters
 from cnn_attention.reference import yet_another_efficientdet as yet_another
 from cnn_attention.torch.bifpn import same_max_pool, yet_another_efficientdet_keys
+from cnn_attention.torch.testing import randomize
 from cnn_attention.utils import (
     compare_torch_keras,
     count_parameters,
@@ -60,22 +60,6 @@ def pyramid(widths, size, batch=2, seed=0):
         below = maps[index - 1].shape
         maps[index] = maps[index][..., : halve(below[-1])]
     return maps
-
-
-def randomize(model: nn.Module, seed: int = 0) -> nn.Module:
-    """Random weights, BatchNorm statistics and fusion weights; eval mode."""
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, parameter in model.named_parameters():
-            if name.endswith("fusion.weight"):
-                parameter.uniform_(0.2, 2.0, generator=generator)
-        for module in model.modules():
-            if isinstance(module, nn.BatchNorm2d):
-                module.weight.uniform_(0.5, 1.5, generator=generator)
-                module.bias.uniform_(-0.5, 0.5, generator=generator)
-                module.running_mean.uniform_(-0.5, 0.5, generator=generator)
-                module.running_var.uniform_(0.5, 1.5, generator=generator)
-    return model.eval()
 
 
 def make_pair(seed=0, **arguments):

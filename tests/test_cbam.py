@@ -19,24 +19,11 @@ from cnn_attention.torch.cbam import (
     official_resnet_keys,
     seed_cbam_keys,
 )
+from cnn_attention.torch.testing import randomize
 from cnn_attention.torch.training import accuracy, predict, train_classifier
 from cnn_attention.utils import count_parameters, max_abs_diff
 
 FRAMEWORKS = {"torch": torch_modules, "keras": keras_modules}
-
-
-def randomize(module: nn.Module, seed: int = 0) -> nn.Module:
-    """Random biases and BatchNorm tensors; the weights keep their random init."""
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, tensor in [*module.named_parameters(), *module.named_buffers()]:
-            if name.endswith(("bias", "running_mean")):
-                tensor.uniform_(-0.5, 0.5, generator=generator)
-            elif name.endswith("running_var") or (
-                name.endswith("weight") and tensor.dim() == 1
-            ):
-                tensor.uniform_(0.5, 1.5, generator=generator)
-    return module.eval()
 
 
 @pytest.mark.parametrize(

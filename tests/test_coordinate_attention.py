@@ -28,6 +28,7 @@ from cnn_attention.torch.coordatt import (
     official_coordatt_keys,
 )
 from cnn_attention.torch.mobilenet import official_mobilenet_keys
+from cnn_attention.torch.testing import randomize
 from cnn_attention.utils import (
     compare_torch_keras,
     count_parameters,
@@ -38,20 +39,6 @@ from cnn_attention.utils import (
 
 FRAMEWORKS = {"torch": torch_modules, "keras": keras_modules}
 OFFICIAL_CLASSES = [coordatt_official.CoordAtt, coordatt_official.CoordAttMBV2]
-
-
-def randomize(module: nn.Module, seed: int = 0) -> nn.Module:
-    """Random biases and BatchNorm tensors; the weights keep their random init."""
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, tensor in [*module.named_parameters(), *module.named_buffers()]:
-            if name.endswith(("bias", "running_mean")):
-                tensor.uniform_(-0.5, 0.5, generator=generator)
-            elif name.endswith("running_var") or (
-                name.endswith("weight") and tensor.dim() == 1
-            ):
-                tensor.uniform_(0.5, 1.5, generator=generator)
-    return module.eval()
 
 
 def random_input(shape, seed=0):

@@ -28,6 +28,7 @@ from cnn_attention.arguments import GLOBAL_POOLS, HeadFactory, pooled_channels
 from cnn_attention.costs import dual_pool_head_parameters, pooling_head_parameters
 from cnn_attention.reference import seed_004_dual_pooling as seed_004
 from cnn_attention.torch.pooling import seed_dual_pool_keys
+from cnn_attention.torch.testing import randomize
 from cnn_attention.utils import (
     compare_torch_keras,
     count_parameters,
@@ -65,22 +66,6 @@ SHAPES = [(1, CHANNELS, 1, 1), (1, CHANNELS, 7, 5), (3, CHANNELS, 4, 9)]
 def random_input(shape, seed=0, relu=False):
     x = np.random.default_rng(seed).normal(size=shape).astype("float32")
     return torch.from_numpy(np.maximum(x, 0) if relu else x)
-
-
-def randomize(module: nn.Module, seed: int = 0) -> nn.Module:
-    """Random biases and BatchNorm statistics, GeM's p away from 3: a real port test."""
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, tensor in [*module.named_parameters(), *module.named_buffers()]:
-            if name.endswith(("bias", "running_mean")):
-                tensor.uniform_(-0.5, 0.5, generator=generator)
-            elif name.endswith("running_var") or (
-                name.endswith("weight") and tensor.dim() == 1
-            ):
-                tensor.uniform_(0.5, 1.5, generator=generator)
-            elif name.split(".")[-1] == "p":
-                tensor.uniform_(1.5, 5.0, generator=generator)
-    return module.eval()
 
 
 def make(framework, case, channels=CHANNELS, **extra):

@@ -295,3 +295,36 @@ def test_expect_error_refuses_bad_arguments(arguments, message):
     with pytest.raises(ValueError, match=message):
         with expect_error(*arguments):
             pass
+
+
+def test_randomize_draws_what_initialisation_leaves_at_zero_or_one():
+    from cnn_attention.torch import randomize
+
+    layer = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)).train()
+    kernel = layer[0].weight.clone()
+    assert randomize(layer, seed=5) is layer and not layer.training
+    batch_norm = layer[1]
+    assert torch.equal(layer[0].weight, kernel)  # kernels keep their initialisation
+    for tensor, low, high in [
+        (layer[0].bias, -0.5, 0.5),
+        (batch_norm.running_mean, -0.5, 0.5),
+        (batch_norm.weight, 0.5, 1.5),
+        (batch_norm.running_var, 0.5, 1.5),
+    ]:
+        assert len(set(tensor.tolist())) == 4 and low <= tensor.min() <= high
+        assert low <= tensor.max() <= high
+    again = randomize(nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)), seed=5)
+    assert torch.equal(again[1].running_var, batch_norm.running_var)
+    gem = randomize(torch_modules.GeM(4), seed=1)
+    assert 1.5 <= float(gem.p) <= 5.0
+
+
+@pytest.mark.parametrize(
+    "module, seed",
+    [("not a module", 0), (nn.ReLU(), -1), (nn.ReLU(), True), (nn.ReLU(), 1.5)],
+)
+def test_randomize_refuses_bad_arguments(module, seed):
+    from cnn_attention.torch import randomize
+
+    with pytest.raises(ValueError, match="module must be|seed must be"):
+        randomize(module, seed)

@@ -65,9 +65,11 @@ from .resnet import (
     resnet50,
 )
 from .se import SEModule, senet_pytorch_keys
+from .testing import randomize
 from .training import accuracy, predict, recalibrate_batch_norm, train_classifier
 
 __all__ = [
+    "randomize",
     "ATTENTION_MODULES",
     "BLOCKS",
     "BasicBlock",
