@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export TF_ENABLE_ONEDNN_OPTS := 0
 export KERAS_BACKEND := tensorflow
 
-.PHONY: help venv book test execute serve screenshots benchmark workshop \
+.PHONY: help venv book test execute serve screenshots benchmark results workshop \
         set-repository clean distclean
 
 help:
@@ -19,6 +19,8 @@ help:
 	@echo "make serve        serve _build/html on http://localhost:$(PORT)"
 	@echo "make screenshots  headless-Chromium screenshots of the built book into screenshots/"
 	@echo "make benchmark    CPU latency of our modules against the seeds' code"
+	@echo "make results      re-run every benchmark behind cnn_attention/results/*.json (hours);"
+	@echo "                  QUICK=1: a tiny run of every script into _build/results-quick/"
 	@echo "make workshop     student copies (solutions -> checks) and instructor copies of"
 	@echo "                  every chapter, outputs cleared, into _build/workshop/"
 	@echo "make set-repository URL=https://github.com/OWNER/REPO"
@@ -53,6 +55,17 @@ screenshots: book
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/speed_against_seeds.py
+
+# The scripts that write the files the chapters read; each records its provenance.
+RESULT_SCRIPTS := bifpn coordinate_attention cbam_improvements dual_pooling which_attention
+RESULTS_DIR := $(if $(QUICK),_build/results-quick,cnn_attention/results)
+results: $(STAMP)
+	@mkdir -p $(RESULTS_DIR)
+	@for script in $(RESULT_SCRIPTS); do \
+	  echo "== benchmarks/$$script.py -> $(RESULTS_DIR)/$$script.json"; \
+	  $(BIN)/python benchmarks/$$script.py $(if $(QUICK),--quick) \
+	    --output $(RESULTS_DIR)/$$script.json || exit 1; \
+	done
 
 workshop: $(STAMP)
 	$(BIN)/python tools/make_workshop.py

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
-from digits_protocol import DIGITS_NETWORK, PROTOCOL  # beside this script
+from digits_protocol import (  # beside this script
+    DIGITS_NETWORK,
+    PROTOCOL,
+    QUICK_SEEDS,
+    use_quick_protocol,
+)
+from provenance import Run, merge
 
 from cnn_attention.data import cluttered_digits
 from cnn_attention.reference.seed_003_ablation import VARIANTS
@@ -76,15 +80,21 @@ def main() -> None:
     parser.add_argument(
         "--variants", default="", help="comma-separated names: update only these"
     )
+    parser.add_argument("--quick", action="store_true", help="tiny run, any numbers")
     args = parser.parse_args()
+    run = Run(args)
+    if args.quick:
+        use_quick_protocol()
+        args.seeds = QUICK_SEEDS
 
     train_images, train_labels, _ = cluttered_digits(PROTOCOL["train"], "train", seed=0)
     test_images, test_labels, _ = cluttered_digits(PROTOCOL["test"], "test", seed=1)
     data = (train_images, train_labels, test_images, test_labels)
     variants = {**CONTEXT, **VARIANTS}
-    results = {}
+    results, records = {}, []
     if args.variants:  # keep the others from the existing file
-        results = json.loads(args.output.read_text(encoding="utf-8"))["variants"]
+        previous = json.loads(args.output.read_text(encoding="utf-8"))
+        results, records = previous["variants"], previous["provenance"]
         wanted = args.variants.split(",")
         unknown = set(wanted) - set(variants)
         if unknown:
@@ -113,12 +123,16 @@ def main() -> None:
         )
     report = {
         "protocol": {**PROTOCOL, "network": DIGITS_NETWORK, "seeds": args.seeds},
-        "environment": {
-            "torch": torch.__version__,
-            "threads": 1,  # train_classifier's default
-            "machine": platform.machine(),
-        },
         "variants": {name: results[name] for name in {**CONTEXT, **VARIANTS}},
+        "provenance": merge(
+            records,
+            run.record(
+                list(variants),
+                seeds=list(range(args.seeds)),
+                **PROTOCOL,
+                training_threads=1,  # train_classifier's default
+            ),
+        ),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
-from digits_protocol import DIGITS_NETWORK, PROTOCOL  # beside this script
+from digits_protocol import (  # beside this script
+    DIGITS_NETWORK,
+    PROTOCOL,
+    QUICK_SEEDS,
+    use_quick_protocol,
+)
+from provenance import Run
 
 from cnn_attention.data import cluttered_digits, peaks_on_box
 from cnn_attention.torch.coordatt import coordinate_attention_maps
@@ -92,7 +96,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--quick", action="store_true", help="tiny run, any numbers")
     args = parser.parse_args()
+    started = Run(args)
+    if args.quick:
+        use_quick_protocol()
+        args.seeds = QUICK_SEEDS
 
     train_images, train_labels, _ = cluttered_digits(PROTOCOL["train"], "train", seed=0)
     test_images, test_labels, test_boxes = cluttered_digits(
@@ -128,13 +137,16 @@ def main() -> None:
             peaks["chance"] = {k: round(first[f"chance_{k}"], 4) for k in PEAK_KEYS}
     report = {
         "protocol": {**PROTOCOL, "network": DIGITS_NETWORK, "seeds": args.seeds},
-        "environment": {
-            "torch": torch.__version__,
-            "training_threads": 1,  # train_classifier's default, for reproducibility
-            "machine": platform.machine(),
-        },
         "variants": variants,
         "peaks": peaks,
+        "provenance": [
+            started.record(
+                ["variants", "peaks"],
+                seeds=list(range(args.seeds)),
+                **PROTOCOL,
+                training_threads=1,  # train_classifier's default, for reproducibility
+            )
+        ],
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

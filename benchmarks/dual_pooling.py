@@ -17,13 +17,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from digits_protocol import DIGITS_NETWORK, PROTOCOL  # beside this script
+from digits_protocol import (  # beside this script
+    DIGITS_NETWORK,
+    PROTOCOL,
+    QUICK_SEEDS,
+    use_quick_protocol,
+)
+from provenance import Run
 
 from cnn_attention.data import cluttered_digits
 from cnn_attention.torch.pooling import dual_pool_head, pooling_head
@@ -101,7 +106,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--quick", action="store_true", help="tiny run, any numbers")
     args = parser.parse_args()
+    started = Run(args)
+    if args.quick:
+        use_quick_protocol()
+        args.seeds = QUICK_SEEDS
     torch.set_num_threads(THREADS)
 
     train_images, train_labels, _ = cluttered_digits(PROTOCOL["train"], "train", seed=0)
@@ -126,11 +136,15 @@ def main() -> None:
             "threads": THREADS,
             "baseline": BASELINE,
         },
-        "environment": {
-            "torch": torch.__version__,
-            "machine": platform.machine(),
-        },
         "heads": results,
+        "provenance": [
+            started.record(
+                ["heads"],
+                seeds=list(range(args.seeds)),
+                **PROTOCOL,
+                training_threads=THREADS,
+            )
+        ],
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import time
 from pathlib import Path
 
@@ -35,7 +34,13 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from digits_protocol import DIGITS_NETWORK, PROTOCOL  # beside this script
+from digits_protocol import (  # beside this script
+    DIGITS_NETWORK,
+    PROTOCOL,
+    QUICK_SEEDS,
+    use_quick_protocol,
+)
+from provenance import Run, merge  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from cnn_attention.data import cluttered_digits  # noqa: E402
@@ -56,6 +61,7 @@ RESULTS = ROOT / "cnn_attention" / "results" / "which_attention.json"
 MODULES = {"none": None, "SE": "se", "ECA": "eca", "CBAM": "cbam", "CA": "coord"}
 TASKS = {"plain": 0, "cluttered": 4}  # clutter fragments per image
 MAP_IMAGES = 6  # test images whose attention maps are kept
+PARTS = ("accuracy", "costs", "keras", "maps", "budget")
 
 
 def task_data(clutter: int):
@@ -149,10 +155,10 @@ def longer_budget(seeds: int, epochs: int = 20) -> dict:
     return {"epochs": epochs, "seeds": seeds, "modules": results}
 
 
-def costs(rounds: int = 3) -> dict:
+def costs(rounds: int = 3, repeats: int = 100) -> dict:
     """Parameters, multiply-adds and one-thread inference latency (ratio to none).
 
-    Latency is measured in `rounds` independent rounds of 100 alternating calls each;
+    Latency is measured in `rounds` independent rounds of `repeats` alternating calls;
     the file keeps the median round's milliseconds and ratio, and the range of the
     ratios over the rounds, which says how far one measurement can be trusted.
     """
@@ -165,7 +171,7 @@ def costs(rounds: int = 3) -> dict:
         with torch.inference_mode():
             calls = [lambda model=model: model(batch) for model in models.values()]
             measured = np.array(
-                [median_milliseconds(*calls, repeats=100) for _ in range(rounds)]
+                [median_milliseconds(*calls, repeats=repeats) for _ in range(rounds)]
             )  # (rounds, modules)
     finally:
         torch.set_num_threads(threads)
@@ -295,33 +301,45 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
         "--only",
-        default="accuracy,costs,keras,maps,budget",
+        default=",".join(PARTS),
         help="parts to (re)compute",
     )
+    parser.add_argument("--budget-epochs", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="tiny run, any numbers")
     args = parser.parse_args()
+    run = Run(args)
+    if args.quick:
+        use_quick_protocol()
+        args.seeds, args.budget_epochs = QUICK_SEEDS, 2
     parts = args.only.split(",")
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise SystemExit(f"unknown parts {sorted(unknown)}; known: {list(PARTS)}")
     report = {}
     if args.output.exists():
         report = json.loads(args.output.read_text(encoding="utf-8"))
-    started = time.perf_counter()
     if "accuracy" in parts:
         report["accuracy"] = accuracy_runs(args.seeds)
     if "costs" in parts:
-        report["costs"] = costs()
+        report["costs"] = costs(repeats=10 if args.quick else 100)
     if "keras" in parts:
         report["keras"] = keras_comparison()
     if "maps" in parts:
         report["maps"] = attention_maps()
     if "budget" in parts:
-        report["budget"] = longer_budget(min(args.seeds, 3))
+        report["budget"] = longer_budget(args.seeds, args.budget_epochs)
     report["protocol"] = {**PROTOCOL, "network": DIGITS_NETWORK, "seeds": args.seeds}
-    report["environment"] = {
-        "torch": torch.__version__,
-        "training_threads": 1,
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-    }
-    report.setdefault("seconds", {})[args.only] = round(time.perf_counter() - started)
+    for stale in ("environment", "seconds"):  # what files before provenance held
+        report.pop(stale, None)
+    record = run.record(
+        parts,
+        seeds=list(range(args.seeds)),
+        **PROTOCOL,
+        budget_epochs=args.budget_epochs,
+        training_threads=1,  # train_classifier's default
+        latency_threads=1,
+    )
+    report["provenance"] = merge(report.get("provenance", []), record)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.output}")
