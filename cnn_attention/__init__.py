@@ -9,6 +9,8 @@ frameworks, loaders for the official checkpoints, and a factory by name.
 - ``cnn_attention.keras``: Keras 3 layers (imports keras only; any backend)
 - ``cnn_attention.utils``: framework-free helpers: seeding, shape checks, parameter
   counts, weight porting, the PyTorch-versus-Keras check
+- ``cnn_attention.stats``: the one way to compare trained models: paired t-intervals
+  and the verdict's wording ("A beats B" only when the interval excludes 0)
 - ``cnn_attention.arguments``, ``cnn_attention.costs``: argument checks, size rules
   and cost formulas both frameworks share
 - ``cnn_attention.reference``: the seeds' and the papers' code, for comparison only
