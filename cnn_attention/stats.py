@@ -114,7 +114,7 @@ class Comparison:
 
     @property
     def verdict(self) -> str:
-        """"A beats B" only when the interval excludes 0; the wording the book uses."""
+        """ "A beats B" only when the interval excludes 0; the wording the book uses."""
         first, second = self.names
         if self.difference.low > 0:
             return f"{first} beats {second}"
@@ -175,16 +175,16 @@ def compare(
         gaps = first - second
         difference = t_interval(gaps, confidence)
         up, down = int((gaps > 0).sum()), int((gaps < 0).sum())
-        return Comparison(tuple(names), difference, True, up, down, len(gaps) - up - down)
+        return Comparison(
+            tuple(names), difference, True, up, down, len(gaps) - up - down
+        )
     # Welch: separate variances, Welch-Satterthwaite degrees of freedom.
     va, vb = first.var(ddof=1) / len(first), second.var(ddof=1) / len(second)
     mean = float(first.mean() - second.mean())
     if va + vb == 0:
         half = 0.0
     else:
-        dof = (va + vb) ** 2 / (
-            va**2 / (len(first) - 1) + vb**2 / (len(second) - 1)
-        )
+        dof = (va + vb) ** 2 / (va**2 / (len(first) - 1) + vb**2 / (len(second) - 1))
         half = _t_quantile(0.5 + confidence / 2, dof) * math.sqrt(va + vb)
     n = min(len(first), len(second))
     difference = Interval(mean, mean - half, mean + half, n, confidence)

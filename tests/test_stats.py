@@ -33,9 +33,7 @@ def test_paired_interval_is_scipys_interval_of_the_differences():
     low, high = scipy_stats.t.interval(
         0.95, len(gaps) - 1, loc=gaps.mean(), scale=scipy_stats.sem(gaps)
     )
-    assert (result.difference.low, result.difference.high) == pytest.approx(
-        (low, high)
-    )
+    assert (result.difference.low, result.difference.high) == pytest.approx((low, high))
     assert (result.up, result.down, result.tied) == (4, 1, 1)
 
 
@@ -44,9 +42,7 @@ def test_welch_interval_matches_scipy():
     result = compare(a, b, paired=False)
     test = scipy_stats.ttest_ind(a, b, equal_var=False)
     low, high = test.confidence_interval(0.95)
-    assert (result.difference.low, result.difference.high) == pytest.approx(
-        (low, high)
-    )
+    assert (result.difference.low, result.difference.high) == pytest.approx((low, high))
     assert result.verdict == "B beats A"
 
 
