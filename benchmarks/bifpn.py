@@ -2,6 +2,9 @@
 
     python benchmarks/bifpn.py            # writes cnn_attention/results/bifpn.json
     python benchmarks/bifpn.py --seeds 3  # a quicker, smaller run (not for committing)
+    python benchmarks/bifpn.py --quick    # seconds; checks the pipeline
+
+Times are medians on an idle machine only: run it when nothing else runs.
 
 1. CPU time of one fusion node (three 8 x 64 x 64 x 64 maps) with each fusion method,
    and of what the node does after fusing (swish, separable 3 x 3 convolution, BN, as

@@ -1,7 +1,10 @@
 """Seed 003's five CBAM "improvements", trained on cluttered digits over several seeds.
 
-    python benchmarks/cbam_improvements.py             # 5 seeds, ~15 minutes
+    python benchmarks/cbam_improvements.py             # 5 seeds, one thread
     python benchmarks/cbam_improvements.py --seeds 2   # a quicker, noisier run
+    python benchmarks/cbam_improvements.py --quick     # seconds; checks the pipeline
+
+How long a run took is in the file: provenance[...]["wall_seconds"].
 
 Every variant goes into the same small ResNet (chapter 4's DIGITS_NETWORK: one basic
 block per stage, 16/32/64 channels, the attention in every block), trained for the

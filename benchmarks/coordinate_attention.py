@@ -1,7 +1,10 @@
 """Coordinate Attention on cluttered digits, over several seeds: accuracy and peaks.
 
-    python benchmarks/coordinate_attention.py            # 5 seeds, ~15 min on 2 cores
+    python benchmarks/coordinate_attention.py            # 5 seeds, one thread
     python benchmarks/coordinate_attention.py --seeds 2  # a quicker, noisier run
+    python benchmarks/coordinate_attention.py --quick    # seconds; checks the pipeline
+
+How long a run took is in the file: provenance[0]["wall_seconds"].
 
 The network and protocol are chapter 4's (one basic block per stage, 16/32/64
 channels, 5 epochs, the attention in every block), so the accuracies compare across

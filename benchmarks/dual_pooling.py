@@ -1,7 +1,10 @@
 """Does dual pooling help? Every head of chapter 5 on cluttered digits, several seeds.
 
-    python benchmarks/dual_pooling.py             # 10 seeds, ~25 minutes on one core
+    python benchmarks/dual_pooling.py             # 10 seeds, one thread
     python benchmarks/dual_pooling.py --seeds 5   # a quicker, noisier run
+    python benchmarks/dual_pooling.py --quick     # seconds; checks the pipeline
+
+How long a run took is in the file: provenance[0]["wall_seconds"].
 
 Every head goes on the same small ResNet (chapter 4's digits network: one basic block
 per stage, 16/32/64 channels, no attention), trained with the same data, budget and

@@ -1,8 +1,12 @@
 """Which attention, when? Every module of the book on the same digits tasks.
 
-    python benchmarks/which_attention.py            # 5 seeds, about 40 minutes, 2 cores
+    python benchmarks/which_attention.py            # 5 seeds, one thread
     python benchmarks/which_attention.py --seeds 2    # quicker, noisier
     python benchmarks/which_attention.py --only maps,keras   # refresh two parts
+    python benchmarks/which_attention.py --quick      # seconds; checks the pipeline
+
+How long each run took is in the file: provenance[...]["wall_seconds"], with the
+parts that run produced.
 
 Chapter 4's digits network (one basic block per stage, 16/32/64 channels) with each
 attention module of the book in every block, on two tasks: plain digits at random
