@@ -18,7 +18,7 @@ seconds, and the CPU latency of one batch of 64 images as a ratio to the network
 attention, all timed in one run in alternation. Three more parts: the same network
 trained in PyTorch and in Keras from the same initial weights and batches ("keras"), the
 attention maps of the seed-0 models on six test images ("maps"), and every module on the
-cluttered task with four times the epochs, three seeds ("budget").
+cluttered task with four times the epochs (--budget-epochs), same seeds ("budget").
 
 Writes cnn_attention/results/which_attention.json (package data: the closing chapter
 reads it in Colab too) and re-uses the parts it is not told to refresh.
