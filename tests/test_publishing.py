@@ -154,7 +154,10 @@ def test_workflow_uses_python_311_with_pip_cache_and_cpu_torch_before_make(path)
         ]
         assert cpu and cpu[0] < makes[0], f"{name}: install CPU torch before `make`"
         script = steps[cpu[0]]["run"]
-        assert "python -m venv .venv" in script and ".venv/bin/python -m pip" in script
+        runs = [step.get("run", "") for step in steps]
+        venv = ".venv-colab" if "make test-colab" in runs else ".venv"  # make's venv
+        assert f"python -m venv {venv}\n" in script, f"{name}: CPU torch into {venv}"
+        assert f"{venv}/bin/python -m pip" in script
         assert "^torch==' requirements.txt" in script, "take the pin from one place"
 
 

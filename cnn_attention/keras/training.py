@@ -50,6 +50,9 @@ def train_classifier(
     ):
         total = 0.0
         for batch in batches:
+            # Keras before 3.14 (Colab's 3.13) returns the running mean over the
+            # epoch's batches so far unless the metrics are reset: this batch's loss.
+            model.reset_metrics()
             loss = model.train_on_batch(images[batch], labels[batch])
             total += float(loss) * len(batch)
         losses.append(total / len(images))
