@@ -9,12 +9,14 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export TF_ENABLE_ONEDNN_OPTS := 0
 export KERAS_BACKEND := tensorflow
 
-.PHONY: help venv book test execute serve screenshots benchmark results workshop \
-        set-repository clean distclean
+.PHONY: help venv book test test-colab execute serve screenshots benchmark results \
+        workshop set-repository clean distclean
 
 help:
 	@echo "make book         build the HTML book into _build/html (warnings are errors)"
 	@echo "make test         run every test: nbval over all notebooks + unit tests"
+	@echo "make test-colab   nbval over the notebooks with Colab's Keras and TensorFlow"
+	@echo "                  (requirements-colab.txt) in .venv-colab; not part of make test"
 	@echo "make execute      re-execute every notebook in place, top to bottom (authors)"
 	@echo "make serve        serve _build/html on http://localhost:$(PORT)"
 	@echo "make screenshots  headless-Chromium screenshots of the built book into screenshots/"
@@ -43,6 +45,26 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The committed outputs under Colab's Keras and TensorFlow: a second environment with
+# requirements.txt's pins, those named in requirements-colab.txt replaced by its own.
+COLAB_VENV  := .venv-colab
+COLAB_STAMP := $(COLAB_VENV)/.installed
+
+$(COLAB_STAMP): requirements.txt requirements-colab.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "Python >= 3.10 is required (3.11 recommended)")'
+	test -x $(COLAB_VENV)/bin/python || $(PYTHON) -m venv $(COLAB_VENV)
+	names="$$(sed -n 's/^\([A-Za-z0-9_.-]*\)==.*/\1/p' requirements-colab.txt | sort -u | paste -sd'|' -)"; \
+	{ grep -v -E "^($$names)(\[[^]]*\])?==" requirements.txt; cat requirements-colab.txt; } \
+	  > $(COLAB_VENV)/requirements.txt
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(COLAB_VENV)/bin/python -m pip install --quiet -r $(COLAB_VENV)/requirements.txt
+	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+# Notebooks only, with pyproject.toml's nbval options and conftest.py's settings.
+test-colab: $(COLAB_STAMP)
+	$(COLAB_VENV)/bin/python -m pytest notebooks
 
 execute: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
@@ -79,4 +101,4 @@ clean:
 	find . -name __pycache__ -not -path './$(VENV)/*' -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) $(COLAB_VENV) *.egg-info
