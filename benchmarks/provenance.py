@@ -1,12 +1,12 @@
 """How a results file was made: recorded by every benchmark script beside its numbers.
 
-Each run adds one record to the file's "provenance" list: the git commit (and whether
-the working tree had uncommitted changes), the exact command and its arguments, the
-settings that decide the numbers (seeds, epochs, batch size, threads), the library
-versions, the machine, the start time and the wall time, and which parts of the file
-this run produced. A script that refreshes only some parts of a file (--only,
---variants) keeps the older records for the parts it did not touch, so a file
-assembled from several runs says which part came from which.
+Each run adds one record to the file's "provenance" list: the git commit and the tracked
+files that differed from it (results files aside; an empty list is a clean tree), the
+exact command and its arguments, the settings that decide the numbers (seeds, epochs,
+batch size, threads), the library versions, the machine, the start time and the wall
+time, and which parts of the file this run produced. A script that refreshes only some
+parts of a file (--only, --variants) keeps the older records for the parts it did not
+touch, so a file assembled from several runs says which part came from which.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS_DIR = "cnn_attention/results/"
 LIBRARIES = ("torch", "keras", "tensorflow-cpu", "tensorflow", "jax", "numpy")
 
 
@@ -58,7 +59,10 @@ class Run:
         self.started_at = datetime.datetime.now(datetime.timezone.utc)
 
     def record(self, parts: list[str], **settings) -> dict:
-        status = _git("status", "--porcelain", "--untracked-files=no")
+        # Tracked files that differ from the commit, except the results files that
+        # this pipeline itself writes (a run of several scripts rewrites them).
+        status = _git("status", "--porcelain", "--untracked-files=no").splitlines()
+        changed = [line[3:] for line in status if RESULTS_DIR not in line[3:]]
         script = Path(sys.argv[0]).resolve()
         try:
             script = script.relative_to(ROOT)
@@ -67,7 +71,7 @@ class Run:
         return {
             "parts": list(parts),
             "commit": _git("rev-parse", "HEAD") or "unknown (not a git checkout)",
-            "uncommitted_changes": bool(status),
+            "uncommitted_changes": changed,
             "command": " ".join(["python", str(script), *sys.argv[1:]]),
             "arguments": self.arguments,
             "settings": settings,

@@ -46,7 +46,7 @@ def test_results_file_records_its_provenance(path):
     for record in records:
         assert RECORD_KEYS <= set(record), RECORD_KEYS - set(record)
         assert re.fullmatch(r"[0-9a-f]{40}", record["commit"]), record["commit"]
-        assert record["uncommitted_changes"] is False, "made from a dirty tree"
+        assert record["uncommitted_changes"] == [], "made from a dirty tree"
         assert record["command"].startswith(f"python benchmarks/{path.stem}.py")
         assert {"python", "torch", "numpy"} <= set(record["versions"])
         assert record["machine"]["cores"] >= 1 and record["wall_seconds"] >= 0
