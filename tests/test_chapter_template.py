@@ -158,6 +158,15 @@ def test_the_stated_core_path_time_is_the_tools(path):
     assert abs(stated - estimate) <= 3, (stated, round(estimate, 1))
 
 
+def test_the_sessions_clocks_follow_the_core_paths():
+    """tools/workshop_plan.py would change nothing: clocks, minutes, totals agree."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import workshop_plan
+
+    text = (ROOT / "book" / "how_to_use.md").read_text(encoding="utf-8")
+    assert workshop_plan.rewrite(text) == text, "run python tools/workshop_plan.py"
+
+
 def test_the_workshop_plan_quotes_the_tool():
     """book/how_to_use.md's table is the tool's output, chapter by chapter."""
     text = (ROOT / "book" / "how_to_use.md").read_text(encoding="utf-8")
