@@ -26,12 +26,21 @@ LIBRARIES = ("torch", "keras", "tensorflow-cpu", "tensorflow", "jax", "numpy")
 
 
 def _git(*arguments: str) -> str:
+    """git's output as it is (porcelain lines start with a space: never strip)."""
     try:
         return subprocess.run(
             ["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         return ""
+
+
+def changed_files() -> list[str]:
+    """Tracked files that differ from HEAD, except the results files this pipeline
+    itself writes (a run of several scripts rewrites them)."""
+    status = _git("status", "--porcelain", "--untracked-files=no").splitlines()
+    paths = [line[3:] for line in status if len(line) > 3]  # "XY path"
+    return [path for path in paths if not path.startswith(RESULTS_DIR)]
 
 
 def _versions() -> dict:
@@ -57,12 +66,13 @@ class Run:
         }
         self.started = time.perf_counter()
         self.started_at = datetime.datetime.now(datetime.timezone.utc)
+        # the code that runs is the code at the start: a checkout may move meanwhile
+        self.commit = (
+            _git("rev-parse", "HEAD").strip() or "unknown (not a git checkout)"
+        )
+        self.changed = changed_files()
 
     def record(self, parts: list[str], **settings) -> dict:
-        # Tracked files that differ from the commit, except the results files that
-        # this pipeline itself writes (a run of several scripts rewrites them).
-        status = _git("status", "--porcelain", "--untracked-files=no").splitlines()
-        changed = [line[3:] for line in status if RESULTS_DIR not in line[3:]]
         script = Path(sys.argv[0]).resolve()
         try:
             script = script.relative_to(ROOT)
@@ -70,8 +80,8 @@ class Run:
             pass
         return {
             "parts": list(parts),
-            "commit": _git("rev-parse", "HEAD") or "unknown (not a git checkout)",
-            "uncommitted_changes": changed,
+            "commit": self.commit,
+            "uncommitted_changes": self.changed,
             "command": " ".join(["python", str(script), *sys.argv[1:]]),
             "arguments": self.arguments,
             "settings": settings,
