@@ -288,18 +288,20 @@ def compare_torch_keras(torch_module, keras_layer, inputs) -> float:
     )
 
 
-def median_milliseconds(
+def timed_rounds(
     *functions, repeats: int = 30, warmup: int = 3, warmup_seconds: float = 0.5
 ) -> list:
-    """Median wall time in ms of each zero-argument callable, timed in alternation.
+    """Wall times in ms of each zero-argument callable, one per round, timed in
+    alternation: result[i][r] is candidate i's time in round r.
 
-    The order is reversed every round, so neither candidate always runs first. Before
-    timing, every candidate runs for at least `warmup` rounds and `warmup_seconds` in
-    total: first calls allocate memory, pick kernels and wake the CPU up, and a few
-    calls are not always enough. For GPU work, make each callable synchronize.
+    The order is reversed every round, so neither candidate always runs first; a
+    ratio taken round by round pairs calls made moments apart. Before timing, every
+    candidate runs for at least `warmup` rounds and `warmup_seconds` in total: first
+    calls allocate memory, pick kernels and wake the CPU up, and a few calls are not
+    always enough. For GPU work, make each callable synchronize.
     """
     if not functions or not all(callable(function) for function in functions):
-        raise ValueError("median_milliseconds needs one or more callables")
+        raise ValueError("timed_rounds needs one or more callables")
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ValueError(f"repeats must be a positive int, got {repeats!r}")
     started, rounds = time.perf_counter(), 0
@@ -313,8 +315,19 @@ def median_milliseconds(
         for index in order if round_number % 2 == 0 else reversed(order):
             started = time.perf_counter()
             functions[index]()
-            times[index].append(time.perf_counter() - started)
-    return [1000 * statistics.median(samples) for samples in times]
+            times[index].append(1000 * (time.perf_counter() - started))
+    return times
+
+
+def median_milliseconds(
+    *functions, repeats: int = 30, warmup: int = 3, warmup_seconds: float = 0.5
+) -> list:
+    """Median wall time in ms of each zero-argument callable, timed in alternation
+    (see timed_rounds)."""
+    rounds = timed_rounds(
+        *functions, repeats=repeats, warmup=warmup, warmup_seconds=warmup_seconds
+    )
+    return [statistics.median(samples) for samples in rounds]
 
 
 @contextlib.contextmanager
@@ -362,5 +375,6 @@ __all__ = [
     "port_weights",
     "compare_torch_keras",
     "median_milliseconds",
+    "timed_rounds",
     "expect_error",
 ]

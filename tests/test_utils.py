@@ -20,6 +20,7 @@ from cnn_attention.utils import (
     median_milliseconds,
     port_weights,
     seed_everything,
+    timed_rounds,
     to_channels_first,
     to_channels_last,
     to_numpy,
@@ -260,6 +261,23 @@ def test_median_milliseconds_times_every_candidate():
         median_milliseconds(lambda: None, repeats=0)
     with pytest.raises(ValueError, match=r"needs one or more callables"):
         median_milliseconds(3)
+
+
+def test_timed_rounds_alternate_the_order_and_keep_one_time_per_round():
+    calls = []
+    rounds = timed_rounds(
+        lambda: calls.append("a"),
+        lambda: calls.append("b"),
+        repeats=4,
+        warmup=1,
+        warmup_seconds=0,
+    )
+    assert [len(samples) for samples in rounds] == [4, 4]
+    assert all(t >= 0 for samples in rounds for t in samples)
+    # one warm-up round, then a b | b a | a b | b a
+    assert "".join(calls) == "ab" + "abbaabba"
+    with pytest.raises(ValueError, match=r"repeats must be a positive int"):
+        timed_rounds(lambda: None, repeats=True)
 
 
 def test_expect_error_prints_the_message_wrapped_and_lets_the_notebook_go_on(capsys):

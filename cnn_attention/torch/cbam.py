@@ -21,6 +21,7 @@ from cnn_attention.arguments import (
 from cnn_attention.torch.activations import create_activation, create_gate
 from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin, register_attention
+from cnn_attention.torch.scaling import multiply_into
 
 
 def global_pool(x: torch.Tensor, pool_type: str) -> torch.Tensor:
@@ -180,12 +181,18 @@ class CBAM(ConfigMixin, nn.Module):
         check_input(x, self.channels, self.label)
         if self.spatial_gate is None:
             return self.channel_gate(x)
+        # One full-size tensor per call: the second gate multiplies the first
+        # product in place when autograd does not need it (see scaling.py).
         if self.arrangement == "channel_first":
-            return self.spatial_gate(self.channel_gate(x))
+            refined = self.channel_gate(x)
+            return multiply_into(refined, self.spatial_gate.attention(refined))
         if self.arrangement == "spatial_first":
-            return self.channel_gate(self.spatial_gate(x))
+            refined = self.spatial_gate(x)
+            return multiply_into(refined, self.channel_gate.attention(refined))
         # parallel: both gates read the input
-        return x * self.channel_gate.attention(x) * self.spatial_gate.attention(x)
+        return multiply_into(
+            x * self.channel_gate.attention(x), self.spatial_gate.attention(x)
+        )
 
 
 _OFFICIAL_CBAM_KEYS = {

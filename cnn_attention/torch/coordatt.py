@@ -11,6 +11,7 @@ from cnn_attention.arguments import check_out_channels, coordinate_hidden_channe
 from cnn_attention.torch.activations import create_activation, create_gate
 from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin, register_attention
+from cnn_attention.torch.scaling import multiply_into
 
 
 @register_attention("coord")
@@ -74,7 +75,9 @@ class CoordinateAttention(ConfigMixin, nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(x, self.channels, self.label)
         a_h, a_w = self.attention(x)
-        return x * a_w * a_h  # (N, C, H, W) * (N, C, 1, W) * (N, C, H, 1)
+        # (N, C, H, W) * (N, C, 1, W) * (N, C, H, 1); one full-size tensor when
+        # autograd does not need x * a_w (see scaling.py)
+        return multiply_into(x * a_w, a_h)
 
 
 _OFFICIAL_COORDATT_KEYS = {  # coordatt.py's names are ours; mbv2_ca.py's differ
