@@ -18,17 +18,23 @@ def multiply_into(fresh: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:
     `fresh` must be a tensor the caller has just computed, never the module's
     input. The product is written in place unless autograd will need `fresh`'s
     values (either tensor requires grad) or the result would differ in dtype or
-    shape from `fresh`; then a new tensor is returned. The values are the same
-    either way: the same multiplication, in the same order.
+    shape from `fresh`, or while torch.jit.trace records; then a new tensor is
+    returned. The values are the same either way: the same multiplication, in
+    the same order.
     """
-    if fresh.requires_grad or gate.requires_grad or gate.dtype != fresh.dtype:
-        return fresh * gate
-    if gate.dim() > fresh.dim():
-        return fresh * gate
+    out_of_place = (
+        fresh.requires_grad
+        or gate.requires_grad
+        or gate.dtype != fresh.dtype
+        or gate.dim() > fresh.dim()
+        or torch.jit.is_tracing()  # one graph whether or not the trace needs grads
+    )
     offset = fresh.dim() - gate.dim()
-    for axis in range(gate.dim()):
+    for axis in range(min(gate.dim(), fresh.dim())):
         if gate.shape[axis] != 1 and gate.shape[axis] != fresh.shape[axis + offset]:
-            return fresh * gate
+            out_of_place = True
+    if out_of_place:  # one line for every reason: traces record the same graph
+        return fresh * gate
     return fresh.mul_(gate)
 
 
