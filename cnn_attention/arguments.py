@@ -43,6 +43,25 @@ def check_choice(name: str, value, allowed) -> str:
     return value
 
 
+def check_seed(name: str, seed) -> int:
+    """A random seed: a Python int in [0, 2**32) (NumPy's and PyTorch's range)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise ValueError(f"{name} must be an int in [0, 2**32), got {seed!r}")
+    return seed
+
+
+def check_state_dict(state_dict, source: str) -> dict:
+    """A state_dict to convert: a mapping from str keys to tensors or arrays."""
+    if not hasattr(state_dict, "items") or not all(
+        isinstance(key, str) for key in state_dict
+    ):
+        raise ValueError(
+            f"expected the state_dict of {source} (a dict of str keys to tensors), "
+            f"got {type(state_dict).__name__}"
+        )
+    return state_dict
+
+
 def check_real(name: str, value, positive: bool = False) -> float:
     """`value` if it is a finite int or float (not a bool), positive if asked."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -51,6 +70,82 @@ def check_real(name: str, value, positive: bool = False) -> float:
         kind = "a finite positive" if positive else "a finite"
         raise ValueError(f"{name} must be {kind} number, got {value!r}")
     return value
+
+
+def check_attention_kwargs(attention, attention_kwargs) -> dict:
+    """A block's `attention_kwargs` as a dict (None: {}), refused where they would be
+    lost: options for no attention (attention=None) would silently do nothing."""
+    if attention_kwargs is None:
+        return {}
+    if not isinstance(attention_kwargs, dict) or not all(
+        isinstance(key, str) for key in attention_kwargs
+    ):
+        raise ValueError(
+            "attention_kwargs must be a dict of keyword arguments for the attention "
+            f"module (e.g. {{'reduction': 8}}) or None, got {attention_kwargs!r}"
+        )
+    if attention is None and attention_kwargs:
+        raise ValueError(
+            f"attention_kwargs={attention_kwargs!r} given with attention=None: there "
+            "is no attention module to take them; name one (e.g. attention='se')"
+        )
+    return dict(attention_kwargs)
+
+
+def check_block_arguments(
+    in_channels, width, stride, attention, attention_kwargs, width_name="width"
+) -> dict:
+    """A residual block's sizes and attention options; returns attention_kwargs as
+    a dict."""
+    check_positive_int("in_channels", in_channels)
+    check_positive_int(width_name, width)
+    check_positive_int("stride", stride)
+    return check_attention_kwargs(attention, attention_kwargs)
+
+
+def check_head(head) -> None:
+    """A network's `head`: None (the default) or a callable head(C, num_classes)."""
+    if head is None or (callable(head) and not isinstance(head, str | type(True))):
+        return
+    hint = ""
+    if isinstance(head, str):
+        hint = (
+            f" (for a head by pooling name, pass head=pooling_head({head!r}) or "
+            "head=dual_pool_head())"
+        )
+    raise ValueError(
+        "head must be None or a callable head(in_channels, num_classes) that returns "
+        f"a layer, got {head!r}{hint}"
+    )
+
+
+def check_registry_name(name) -> str:
+    """An attention's registry name: a non-empty str."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(
+            f"an attention's registry name must be a non-empty str, got {name!r}"
+        )
+    return name
+
+
+def claim(registry: dict, name: str, new_class: type) -> bool:
+    """Register `new_class` under `name`; True if it was not there before.
+
+    The same class defined again (same module and qualified name: a notebook cell
+    run twice, a reloaded module) takes the name over; any other class is refused.
+    """
+    known = registry.get(name)
+    if known is not None and _qualified(known) != _qualified(new_class):
+        raise ValueError(
+            f"attention {name!r} is already registered to {_qualified(known)}; "
+            f"choose another name for {_qualified(new_class)}"
+        )
+    registry[name] = new_class
+    return known is None
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def se_hidden_channels(
@@ -189,6 +284,14 @@ def check_spatial_pools(spatial_pools) -> tuple:
     return tuple(spatial_pools)
 
 
+def check_spatial_arguments(kernel_size, spatial_pools, spatial_norm) -> None:
+    """CBAM's spatial-gate arguments (checked even when spatial=False: a typo there
+    would otherwise surface only when someone turns the spatial gate on)."""
+    check_odd_kernel("kernel_size", kernel_size)
+    check_spatial_pools(spatial_pools)
+    check_bool("spatial_norm", spatial_norm)
+
+
 def check_odd_kernel(name: str, kernel_size) -> int:
     """A positive odd int: 'same' padding k // 2 then keeps every position centred."""
     check_positive_int(name, kernel_size)
@@ -224,9 +327,30 @@ def pooled_channels(channels: int, pool: str) -> int:
     return 2 * channels if check_global_pool(pool) in CONCAT_POOLS else channels
 
 
+# GeM computes p log(max(x, eps)) in the input's precision: beyond these bounds the
+# product overflows (p) or eps rounds to 0 in float32 (eps), and the output is NaN.
+GEM_MAX_EXPONENT = 1e6
+GEM_MIN_EPS = 1e-30
+
+
 def check_gem_exponent(p) -> float:
-    """GeM's exponent: a finite positive number (1: the average; large: the max)."""
-    return check_real("p (GeM's exponent)", p, positive=True)
+    """GeM's exponent: a positive number up to 1e6 (1: the average; large: the max)."""
+    check_real("p (GeM's exponent)", p, positive=True)
+    if p > GEM_MAX_EXPONENT:
+        raise ValueError(
+            f"p (GeM's exponent) must be at most {GEM_MAX_EXPONENT:g}, got {p!r}: "
+            "p log x would overflow (and p = 100 is already the max to 3 digits)"
+        )
+    return p
+
+
+def check_gem_eps(eps) -> float:
+    """GeM's floor eps: a finite number in [1e-30, 1) (smaller rounds to 0 in float32,
+    and log 0 is -inf)."""
+    check_real("eps", eps, positive=True)
+    if not GEM_MIN_EPS <= eps < 1:
+        raise ValueError(f"eps must be in [{GEM_MIN_EPS:g}, 1), got {eps!r}")
+    return eps
 
 
 def check_dropout(dropout) -> float:
@@ -243,7 +367,7 @@ def pooling_head_options(pool="avg", dropout=0.0, p=3.0, eps=1e-6, learn_p=True)
         pool=check_global_pool(pool),
         dropout=check_dropout(dropout),
         p=check_gem_exponent(p),
-        eps=check_real("eps", eps, positive=True),
+        eps=check_gem_eps(eps),
         learn_p=check_bool("learn_p", learn_p),
     )
     return tuple(sorted(options.items()))
@@ -275,8 +399,11 @@ class HeadFactory:
     options: tuple  # ((name, value), ...), sorted by name
     build: Callable = dataclasses.field(compare=False)
 
-    def __call__(self, in_channels: int, num_classes: int):
-        return self.build(in_channels, num_classes, **dict(self.options))
+    def __call__(self, in_channels: int, num_classes: int, **layer_options):
+        """The head; `layer_options` (Keras's dtype=, say) go to its constructor."""
+        return self.build(
+            in_channels, num_classes, **dict(self.options), **layer_options
+        )
 
     def __repr__(self) -> str:
         listed = ", ".join(f"{name}={value!r}" for name, value in self.options)
@@ -357,6 +484,11 @@ __all__ = [
     "check_bool",
     "check_choice",
     "check_real",
+    "check_attention_kwargs",
+    "check_registry_name",
+    "check_block_arguments",
+    "check_head",
+    "claim",
     "se_hidden_channels",
     "check_int_tuple",
     "check_conv_arguments",
@@ -367,12 +499,18 @@ __all__ = [
     "ARRANGEMENTS",
     "check_pool_types",
     "check_spatial_pools",
+    "check_spatial_arguments",
     "check_odd_kernel",
     "GLOBAL_POOLS",
     "CONCAT_POOLS",
     "check_global_pool",
     "pooled_channels",
+    "GEM_MAX_EXPONENT",
+    "GEM_MIN_EPS",
     "check_gem_exponent",
+    "check_gem_eps",
+    "check_seed",
+    "check_state_dict",
     "check_dropout",
     "pooling_head_options",
     "dual_pool_head_options",

@@ -11,7 +11,7 @@ from cnn_attention.arguments import (
     check_positive_int,
     check_real,
 )
-from cnn_attention.utils import feature_map_problem
+from cnn_attention.utils import feature_map_problem, static_size
 
 # How a node weighs its inputs: the paper's three ways, and the plain sum that
 # EfficientDet-D6 and D7 use "for stability".
@@ -112,8 +112,14 @@ def features_problem(shapes, widths, channels_last: bool, floating=None) -> str:
         problem = feature_map_problem(shape, width, channels_last, is_float)
         if problem:
             return f"level {name} {problem}"
+    batches = {static_size(shape[0]) for shape in shapes} - {None}
+    if len(batches) > 1:
+        listed = ", ".join(f"{n}: {static_size(s[0])}" for n, s in zip(names, shapes))
+        return f"got maps of different batch sizes ({listed}): one batch, please"
     axes = slice(1, 3) if channels_last else slice(2, 4)
-    return pyramid_problem([tuple(shape)[axes] for shape in shapes])
+    return pyramid_problem(
+        [tuple(static_size(size) for size in tuple(shape)[axes]) for shape in shapes]
+    )
 
 
 def check_bifpn_arguments(
@@ -144,6 +150,12 @@ def check_bifpn_arguments(
     check_choice("fusion", fusion, FUSION_METHODS)
     check_real("epsilon", epsilon, positive=True)
     check_choice("activation", activation, ACTIVATIONS)
+    check_norm_arguments(norm_epsilon, norm_momentum)
+    return in_channels
+
+
+def check_norm_arguments(norm_epsilon: float, norm_momentum: float) -> None:
+    """BatchNorm's epsilon (finite, positive) and momentum in PyTorch's convention."""
     check_real("norm_epsilon", norm_epsilon, positive=True)
     check_real("norm_momentum", norm_momentum)
     if not 0 <= norm_momentum <= 1:
@@ -151,7 +163,44 @@ def check_bifpn_arguments(
             "norm_momentum is PyTorch's BatchNorm momentum (the weight of the new "
             f"batch), between 0 and 1; got {norm_momentum!r}"
         )
-    return in_channels
+
+
+def check_node_arguments(
+    level,
+    input_levels,
+    in_channels,
+    channels,
+    fusion,
+    epsilon,
+    activation,
+    norm_epsilon,
+    norm_momentum,
+) -> tuple:
+    """A BiFPNNode's arguments; returns (input_levels, in_channels) as tuples."""
+    if isinstance(level, bool) or not isinstance(level, int) or level < 0:
+        raise ValueError(f"level must be a non-negative int (0 is P3), got {level!r}")
+    if not isinstance(input_levels, list | tuple) or not input_levels:
+        raise ValueError(
+            f"input_levels must be a non-empty tuple of levels, got {input_levels!r}"
+        )
+    for source in input_levels:
+        if isinstance(source, bool) or not isinstance(source, int) or source < 0:
+            raise ValueError(
+                "every entry of input_levels must be a non-negative int, "
+                f"got {source!r}"
+            )
+        if abs(source - level) > 1:
+            raise ValueError(
+                f"input_levels may hold level {level} and its neighbours only (a node "
+                f"pools from one level below or upsamples from one above); got {source}"
+            )
+    in_channels = check_int_tuple("in_channels", in_channels, len(input_levels))
+    check_positive_int("channels", channels)
+    check_choice("fusion", fusion, FUSION_METHODS)
+    check_real("epsilon", epsilon, positive=True)
+    check_choice("activation", activation, ACTIVATIONS)
+    check_norm_arguments(norm_epsilon, norm_momentum)
+    return tuple(input_levels), in_channels
 
 
 # EfficientDet D0-D7x (google/automl, hparams_config.py): the backbone's P3-P5
@@ -199,6 +248,8 @@ __all__ = [
     "pyramid_problem",
     "features_problem",
     "check_bifpn_arguments",
+    "check_norm_arguments",
+    "check_node_arguments",
     "EFFICIENTDET",
     "efficientdet_bifpn",
 ]

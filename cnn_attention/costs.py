@@ -5,7 +5,10 @@ The chapters compare these closed forms with counts taken from the built modules
 """
 
 from cnn_attention.arguments import (
+    check_bool,
+    check_odd_kernel,
     check_positive_int,
+    check_spatial_arguments,
     coordinate_hidden_channels,
     pooled_channels,
     se_hidden_channels,
@@ -21,6 +24,7 @@ def se_parameters(
 ) -> int:
     """Parameters of one SE block: 2 C h weights (h = C // r), plus h + C biases."""
     hidden = se_hidden_channels(channels, reduction, hidden_channels)
+    check_bool("bias", bias)
     return 2 * channels * hidden + (hidden + channels if bias else 0)
 
 
@@ -44,6 +48,8 @@ def cbam_parameters(
     spatial: bool = True,
 ) -> int:
     """Parameters of one CBAM: SE's MLP, plus 2 k^2 conv weights and BatchNorm's 2."""
+    check_spatial_arguments(kernel_size, ("max", "avg"), spatial_norm)
+    check_bool("spatial", spatial)
     spatial_part = 2 * kernel_size**2 + (2 if spatial_norm else 0)
     return se_parameters(channels, reduction, hidden_channels, bias) + (
         spatial_part if spatial else 0
@@ -65,6 +71,7 @@ def cbam_multiply_adds(
     """
     for name, size in [("height", height), ("width", width), ("pools", pools)]:
         check_positive_int(name, size)
+    check_odd_kernel("kernel_size", kernel_size)
     hidden = se_hidden_channels(channels, reduction)
     positions = height * width
     pooling = (pools + 2) * positions * channels
@@ -82,6 +89,7 @@ def pooling_head_parameters(
     """Parameters of PoolingHead: (C' + 1) K for its linear layer, +1 for GeM's p."""
     features = pooled_channels(in_channels, pool)
     check_positive_int("num_classes", num_classes)
+    check_bool("learn_p", learn_p)
     return features * num_classes + num_classes + (pool == "gem" and learn_p)
 
 
@@ -92,6 +100,8 @@ def dual_pool_head_parameters(
     layer h -> K, both with biases; h = C unless given."""
     check_positive_int("in_channels", in_channels)
     check_positive_int("num_classes", num_classes)
+    if hidden_channels is not None:
+        check_positive_int("hidden_channels", hidden_channels)
     hidden = in_channels if hidden_channels is None else hidden_channels
     return 2 * in_channels * hidden + hidden + hidden * num_classes + num_classes
 
@@ -162,6 +172,7 @@ def bifpn_parameters(
     in_channels = check_bifpn_arguments(
         in_channels, channels, num_levels, fusion, 1e-4, "swish", 1e-3, 0.01
     )
+    check_positive_int("repeats", repeats)
     extra = num_levels - len(in_channels)
     total = (
         channels * (in_channels[-1] + 3) if extra and in_channels[-1] != channels else 0

@@ -7,7 +7,7 @@ import functools
 
 import numpy as np
 
-from cnn_attention.arguments import check_choice, check_positive_int
+from cnn_attention.arguments import check_choice, check_positive_int, check_seed
 
 SOURCE_SPLIT_SEED = 1234  # fixes which of the 1,797 digits are train and which test
 TEST_DIGITS = 500
@@ -65,6 +65,7 @@ def cluttered_digits(
     ]:
         check_positive_int(name, value)
     check_positive_int("fragment_size", fragment_size)
+    check_seed("seed", seed)
     if isinstance(clutter, bool) or not isinstance(clutter, int) or clutter < 0:
         raise ValueError(f"clutter must be a non-negative int, got {clutter!r}")
     side = 8 * scale
@@ -108,20 +109,58 @@ def batch_indices(count: int, batch_size: int, epochs: int, seed: int = 0):
     """The mini-batches of a training run: for each epoch, a list of index arrays.
 
     A NumPy generator seeded with `seed` shuffles each epoch, so the PyTorch and the
-    Keras training loops of the book see the same batches in the same order.
+    Keras training loops of the book see the same batches in the same order. A last
+    batch of a single image joins the batch before it: BatchNorm cannot normalise
+    one value per channel in training (PyTorch refuses it), and one image's step
+    would be as large as a full batch's.
     """
+    check_batching(count, batch_size, epochs, seed)
+    rng = np.random.default_rng(seed)
+    starts = batch_starts(count, batch_size)
+    for _ in range(epochs):
+        order = rng.permutation(count)
+        yield [order[start:end] for start, end in zip(starts, starts[1:] + [count])]
+
+
+def check_batching(count: int, batch_size: int, epochs: int, seed: int) -> None:
     for name, value in [
         ("count", count),
         ("batch_size", batch_size),
         ("epochs", epochs),
     ]:
         check_positive_int(name, value)
-    rng = np.random.default_rng(seed)
-    for _ in range(epochs):
-        order = rng.permutation(count)
-        yield [
-            order[start : start + batch_size] for start in range(0, count, batch_size)
-        ]
+    check_seed("seed", seed)
+
+
+def batch_starts(count: int, batch_size: int) -> list:
+    """Where each batch of an epoch starts (a last batch of one joins the previous)."""
+    starts = list(range(0, count, batch_size))
+    if len(starts) > 1 and count - starts[-1] == 1:
+        starts.pop()
+    return starts
+
+
+def check_labels(labels, count: int, num_classes: int | None = None) -> np.ndarray:
+    """Class labels as a (count,) int64 array: a vector or a column (count, 1) of
+    integers in [0, num_classes)."""
+    array = np.asarray(labels.cpu() if hasattr(labels, "cpu") else labels)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]  # a column of labels, as Keras often has them
+    if array.ndim != 1 or len(array) != count:
+        raise ValueError(
+            f"labels must be a vector of {count} class indices, as many labels as "
+            f"images, or a ({count}, 1) column; got shape {array.shape}"
+        )
+    if array.dtype.kind not in "iu" and count:
+        raise ValueError(f"labels must be integers (class indices), got {array.dtype}")
+    if count and array.min() < 0:
+        raise ValueError(f"labels must be >= 0, got {array.min()}")
+    if num_classes is not None and count and array.max() >= num_classes:
+        raise ValueError(
+            f"labels must be below the model's {num_classes} outputs (classes "
+            f"0..{num_classes - 1}); got {array.max()}"
+        )
+    return array.astype(np.int64)
 
 
 def box_cells(boxes, size: int, canvas_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
@@ -176,6 +215,9 @@ __all__ = [
     "source_digits",
     "cluttered_digits",
     "batch_indices",
+    "batch_starts",
+    "check_batching",
+    "check_labels",
     "box_cells",
     "peaks_on_box",
 ]

@@ -14,14 +14,15 @@ import time
 
 import numpy as np
 
+from cnn_attention.arguments import check_seed
+
 
 def seed_everything(seed: int = 0) -> None:
     """Seed Python, NumPy and whichever of PyTorch and Keras are already imported.
 
     Import the frameworks first, then seed: a framework imported later is not seeded.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an int in [0, 2**32), got {seed!r}")
+    check_seed("seed", seed)
     random.seed(seed)
     np.random.seed(seed)
     if "torch" in sys.modules:
@@ -36,7 +37,16 @@ def check_shape(tensor, expected) -> tuple:
 
     `None` in `expected` matches any size.
     """
-    shape = tuple(None if size is None else int(size) for size in tensor.shape)
+    if isinstance(expected, str) or not isinstance(expected, list | tuple):
+        raise ValueError(
+            f"expected must be a tuple of sizes (ints or None), got {expected!r}"
+        )
+    for size in expected:
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
+            raise ValueError(
+                f"expected must hold ints or None, got {size!r} in {expected!r}"
+            )
+    shape = tuple(static_size(size) for size in tensor.shape)
     expected = tuple(expected)
     mismatch = any(e is not None and e != s for e, s in zip(expected, shape))
     if len(shape) != len(expected) or mismatch:
@@ -44,14 +54,26 @@ def check_shape(tensor, expected) -> tuple:
     return shape
 
 
+def static_size(size) -> int | None:
+    """`size` as an int, or None where it is unknown (None, or a symbolic size such
+    as the batch axis of a Keras functional model on JAX)."""
+    if size is None:
+        return None
+    try:
+        return int(size)
+    except Exception:  # noqa: BLE001  (JAX raises its own InconclusiveDimension...)
+        return None
+
+
 def feature_map_problem(
     shape, channels: int, channels_last: bool, floating: bool = True
 ) -> str:
     """What is wrong with a feature map of this shape for a layer of `channels`.
 
-    Returns "" when nothing is. Sizes may be None (unknown while Keras traces).
+    Returns "" when nothing is. Sizes may be None or symbolic (unknown while Keras
+    traces: JAX's symbolic batch size cannot become an int).
     """
-    shape = tuple(None if size is None else int(size) for size in shape)
+    shape = tuple(static_size(size) for size in shape)
     layout = "(N, H, W, C)" if channels_last else "(N, C, H, W)"
     if len(shape) != 4:
         return (
@@ -94,8 +116,7 @@ def count_parameters(model) -> int:
     parameters in either framework. An unbuilt Keras layer has no weights yet, so
     it is refused rather than counted as 0.
     """
-    if hasattr(model, "parameters") and hasattr(model, "state_dict"):  # PyTorch
-        return sum(p.numel() for p in model.parameters() if p.requires_grad)
+    # Keras first: on Keras's torch backend a layer is also a torch.nn.Module
     if hasattr(model, "trainable_weights"):  # Keras
         if not model.built:
             raise ValueError(
@@ -103,6 +124,8 @@ def count_parameters(model) -> int:
                 "weights yet: call it on an input or call build(input_shape) first"
             )
         return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    if hasattr(model, "parameters") and hasattr(model, "state_dict"):  # PyTorch
+        return sum(p.numel() for p in model.parameters() if p.requires_grad)
     raise ValueError(
         "count_parameters expects a torch.nn.Module or a Keras layer, "
         f"got {type(model).__name__}"
@@ -188,12 +211,15 @@ def torch_weight_to_keras(weight, keras_shape) -> np.ndarray:
     if array.ndim in TORCH_TO_KERAS_AXES:
         candidates.append(array.transpose(TORCH_TO_KERAS_AXES[array.ndim]))
     if array.ndim == 4:
-        candidates.append(array.transpose(2, 3, 0, 1))  # depthwise
+        if array.shape[1] == 1:  # depthwise: one input channel per filter
+            candidates.append(array.transpose(2, 3, 0, 1))
         if array.shape[2:] == (1, 1):
             candidates.append(array[:, :, 0, 0].T)  # 1x1 conv -> Dense
     for candidate in candidates:
         if candidate.shape == keras_shape:
-            return np.ascontiguousarray(candidate)
+            # a copy: on JAX, Keras may keep an array that shares memory with the
+            # PyTorch tensor, and a PyTorch training step would move it
+            return np.array(candidate, order="C", copy=True)
     raise ValueError(
         f"no layout rule turns a PyTorch weight of shape {array.shape} "
         f"into Keras shape {keras_shape}"
@@ -204,9 +230,13 @@ def _config_differences(torch_module, keras_layer) -> dict:
     """Arguments on which two of the book's modules disagree (both have get_config)."""
     if not (hasattr(torch_module, "get_config") and hasattr(keras_layer, "get_config")):
         return {}
-    keras_config = keras_layer.get_config()
+
+    def resolved(module) -> dict:  # derived sizes filled in, where a module has them
+        return getattr(module, "resolved_config", module.get_config)()
+
+    keras_config = resolved(keras_layer)
     differences = {}
-    for key, value in torch_module.get_config().items():
+    for key, value in resolved(torch_module).items():
         other = keras_config.get(key, value)
         if isinstance(value, tuple | list) and isinstance(other, tuple | list):
             value, other = list(value), list(other)
@@ -304,6 +334,17 @@ def timed_rounds(
         raise ValueError("timed_rounds needs one or more callables")
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ValueError(f"repeats must be a positive int, got {repeats!r}")
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(f"warmup must be a non-negative int, got {warmup!r}")
+    if (
+        isinstance(warmup_seconds, bool)
+        or not isinstance(warmup_seconds, int | float)
+        or not 0 <= warmup_seconds < float("inf")
+    ):
+        raise ValueError(
+            "warmup_seconds must be a finite non-negative number of seconds, "
+            f"got {warmup_seconds!r}"
+        )
     started, rounds = time.perf_counter(), 0
     while rounds < warmup or time.perf_counter() - started < warmup_seconds:
         for function in functions:

@@ -456,7 +456,8 @@ def test_eca_gamma_and_beta_must_be_finite_reals(framework, argument, message):
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_a_taken_name_cannot_be_registered_to_another_class(framework):
     module = FRAMEWORKS[framework]
-    base = module.SEModule.__mro__[-2]  # nn.Module or keras.layers.Layer
+    packaged = module.SEModule
+    base = packaged.__mro__[-2]  # nn.Module or keras.layers.Layer
 
     with pytest.raises(ValueError, match=r"'se' is already registered to .*\.SEModule"):
 
@@ -464,8 +465,29 @@ def test_a_taken_name_cannot_be_registered_to_another_class(framework):
         class Other(base):
             pass
 
-    @module.register_attention("se")
-    class SEModule(base):  # the same class defined again (a notebook cell): ignored
-        pass
+    # a user's class that only shares the class name is refused too (it used to be
+    # ignored without a word, issue 18)
+    with pytest.raises(
+        ValueError, match=r"choose another name for .*<locals>\.SEModule"
+    ):
 
-    assert module.ATTENTION_MODULES["se"] is module.SEModule
+        @module.register_attention("se")
+        class SEModule(base):
+            pass
+
+    # the same class defined again (a notebook cell run twice, a reloaded module)
+    # takes the name over
+    again = type(
+        "SEModule",
+        packaged.__bases__,
+        {"__module__": packaged.__module__, "__qualname__": packaged.__qualname__},
+    )
+    try:
+        module.register_attention("se")(again)
+        assert module.ATTENTION_MODULES["se"] is not packaged
+    finally:
+        module.ATTENTION_MODULES["se"] = packaged
+        if framework == "keras":  # Keras's own registry: saved models load ours
+            keras.saving.get_custom_objects()["cnn_attention>SEModule"] = packaged
+    with pytest.raises(ValueError, match=r"registry name must be a non-empty str"):
+        module.register_attention(5)

@@ -36,6 +36,7 @@ from cnn_attention.torch.testing import randomize
 from cnn_attention.utils import (
     compare_torch_keras,
     count_parameters,
+    port_weights,
     to_channels_first,
     to_channels_last,
 )
@@ -388,6 +389,39 @@ def test_loader_refuses_unknown_keys():
         yet_another_efficientdet_keys({"0.conv9_sideways.weight": torch.zeros(1)})
     with pytest.raises(ValueError, match=r"unexpected key 'p6_w1'"):
         yet_another_efficientdet_keys({"p6_w1": torch.zeros(2)})
+
+
+def test_pool_padding_zeros_loads_their_stack_exactly():
+    """Their zero-padded pooling, offered as pool_padding="zeros" (issue 18): the
+    loader's output then equals theirs without patching their pooling."""
+    theirs = randomize(yet_another.bifpn_stack(16, (6, 10, 12), repeats=2), seed=3)
+    same = torch_modules.BiFPN((6, 10, 12), 16, repeats=2).eval()
+    zeros = torch_modules.BiFPN((6, 10, 12), 16, repeats=2, pool_padding="zeros")
+    zeros.eval()
+    for ours in (same, zeros):
+        ours.load_state_dict(yet_another_efficientdet_keys(theirs.state_dict()))
+    maps = [
+        random_input((2, c, 16 >> i, 16 >> i), i) for i, c in enumerate((6, 10, 12))
+    ]
+    with torch.no_grad():
+        expected, with_same, with_zeros = theirs(maps), same(maps), zeros(maps)
+    assert max((a - b).abs().max() for a, b in zip(expected, with_zeros)) <= 1e-5
+    assert max((a - b).abs().max() for a, b in zip(expected, with_same)) > 1e-3
+    keras_bifpn = keras_modules.BiFPN((6, 10, 12), 16, repeats=2, name="bifpn")
+    keras_bifpn(
+        [
+            np.zeros((1, 16 >> i, 16 >> i, c), "float32")
+            for i, c in enumerate((6, 10, 12))
+        ]
+    )
+    with pytest.raises(ValueError, match=r"pool_padding: 'zeros' vs 'same'"):
+        port_weights(zeros, keras_bifpn)
+
+
+def test_loader_refuses_an_adapter_our_bifpn_does_not_have():
+    theirs = yet_another.bifpn_stack(16, (6, 16, 12), repeats=1)  # P4 as wide
+    with pytest.raises(ValueError, match=r"maps 16 channels to 16: their first layer"):
+        yet_another_efficientdet_keys(theirs.state_dict())
 
 
 def test_their_zero_padded_pooling_differs_from_same():

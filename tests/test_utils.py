@@ -236,11 +236,7 @@ def test_port_weights_skips_batchnorm_counter_and_keeps_statistics():
     [
         ({}, {"activation": "swish"}, r"activation: 'relu' vs 'swish'"),
         ({}, {"gate": "hard_sigmoid"}, r"gate: 'sigmoid' vs 'hard_sigmoid'"),
-        (
-            {"reduction": 4},
-            {"hidden_channels": 4},
-            r"reduction: 4 vs 16, hidden_channels",
-        ),
+        ({"reduction": 4}, {"hidden_channels": 8}, r"hidden_channels: 4 vs 8"),
     ],
 )
 def test_port_weights_refuses_modules_configured_differently(
@@ -252,6 +248,27 @@ def test_port_weights_refuses_modules_configured_differently(
     keras_layer.build((None, 3, 3, 16))
     with pytest.raises(ValueError, match=rf"configured differently \({difference}"):
         port_weights(torch_module, keras_layer)
+
+
+@pytest.mark.parametrize(
+    "kind, torch_arguments, keras_arguments",
+    [
+        ("SEModule", {"reduction": 4}, {"hidden_channels": 4}),
+        ("ECAModule", {"kernel_size": 3}, {}),  # psi(16) = 3
+        ("CoordinateAttention", {"reduction": 2}, {"hidden_channels": 8}),
+        ("CBAM", {"reduction": 4}, {"reduction": 2, "hidden_channels": 4}),
+    ],
+)
+def test_port_weights_accepts_equal_modules_written_differently(
+    kind, torch_arguments, keras_arguments
+):
+    """Hole: configurations equal once resolved were refused (issue 18)."""
+    torch_module = getattr(torch_modules, kind)(16, **torch_arguments)
+    keras_layer = getattr(keras_modules, kind)(16, name="m", **keras_arguments)
+    difference = compare_torch_keras(
+        torch_module, keras_layer, np.ones((2, 16, 3, 3), "float32")
+    )
+    assert difference <= 1e-5
 
 
 def test_median_milliseconds_times_every_candidate():

@@ -13,10 +13,14 @@ from cnn_attention.bifpn_rules import (
     bifpn_nodes,
     bifpn_output_ids,
     check_bifpn_arguments,
+    check_node_arguments,
+    check_norm_arguments,
     features_problem,
+    halve,
 )
 from cnn_attention.keras.activations import create_activation
 from cnn_attention.keras.factory import ConfigMixin
+from cnn_attention.utils import static_size
 
 
 @keras.saving.register_keras_serializable(package="cnn_attention")
@@ -46,6 +50,11 @@ class WeightedFusion(ConfigMixin, layers.Layer):
         """The K weights each input is multiplied by, (K,)."""
         if self.method == "sum":
             return ops.ones((self.num_inputs,))
+        if not self.built:
+            raise ValueError(
+                f"{self.label} is not built, so it has no weights yet: call it on "
+                "its inputs or call build() first"
+            )
         if self.method == "fast":
             weight = ops.relu(self.weight)
             return weight / (ops.sum(weight) + self.epsilon)
@@ -58,6 +67,13 @@ class WeightedFusion(ConfigMixin, layers.Layer):
             raise ValueError(
                 f"{self.label} expects {self.num_inputs} inputs, got {len(inputs)}"
             )
+        shapes = [tuple(static_size(size) for size in x.shape) for x in inputs]
+        for shape in shapes[1:]:  # no silent broadcasting (unknown sizes pass)
+            if len(shape) != len(shapes[0]) or any(
+                a is not None and b is not None and a != b
+                for a, b in zip(shape, shapes[0])
+            ):
+                raise ValueError(f"{self.label} fuses maps of one shape; got {shapes}")
         if self.method == "sum":
             fused = inputs[0]
             for x in inputs[1:]:
@@ -77,7 +93,19 @@ def efficientdet_batch_norm(epsilon: float, momentum: float, **kwargs):
 
 
 def upsample_to(x, height, width):
-    """Nearest x2 upsampling cropped to (height, width): PyTorch's upsample_to."""
+    """Nearest x2 upsampling cropped to (height, width): PyTorch's upsample_to.
+
+    height and width must be 2h - 1 or 2h and 2w - 1 or 2w; that is checked where
+    the sizes are known (not while a functional model traces unknown sizes).
+    """
+    sizes = [static_size(size) for size in (height, width, *x.shape[1:3])]
+    if None not in sizes:
+        height_, width_, h, w = sizes
+        if not (2 * h - 1 <= height_ <= 2 * h and 2 * w - 1 <= width_ <= 2 * w):
+            raise ValueError(
+                f"upsample_to doubles a map of {h}x{w}: height and width must be "
+                f"2h - 1 or 2h and 2w - 1 or 2w; got {height_}x{width_}"
+            )
     x = ops.repeat(ops.repeat(x, 2, axis=1), 2, axis=2)  # (N, 2h, 2w, C)
     return x[:, :height, :width, :]  # (N, height, width, C)
 
@@ -95,6 +123,9 @@ class ChannelAdapter(ConfigMixin, layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_positive_int("in_channels", in_channels)
+        check_positive_int("channels", channels)
+        check_norm_arguments(norm_epsilon, norm_momentum)
         self.set_config(
             in_channels=in_channels,
             channels=channels,
@@ -141,7 +172,18 @@ class BiFPNNode(ConfigMixin, layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        input_levels, in_channels = tuple(input_levels), tuple(in_channels)
+        input_levels, in_channels = check_node_arguments(
+            level,
+            input_levels,
+            in_channels,
+            channels,
+            fusion,
+            epsilon,
+            activation,
+            norm_epsilon,
+            norm_momentum,
+        )
+        self.set_resolved(pool_padding="same")  # TensorFlow's "SAME" only
         self.set_config(
             level=level,
             input_levels=input_levels,
@@ -202,7 +244,10 @@ class BiFPNNode(ConfigMixin, layers.Layer):
 def check_features(features, widths, label):
     """Raise ValueError, naming `label`, unless `features` fit a BiFPN of `widths`."""
     if not isinstance(features, list | tuple):
-        raise ValueError(f"{label} expects a list of feature maps, got {features!r}")
+        raise ValueError(
+            f"{label} expects a list of {len(widths)} feature maps, P3 first; got "
+            f"{type(features).__name__}"
+        )
     dtypes = [getattr(x, "dtype", None) for x in features]
     problem = features_problem(
         [tuple(getattr(x, "shape", x)) for x in features],
@@ -240,6 +285,7 @@ class BiFPNLayer(ConfigMixin, layers.Layer):
             norm_epsilon,
             norm_momentum,
         )
+        self.set_resolved(pool_padding="same")  # TensorFlow's "SAME" only
         self.set_config(
             in_channels=in_channels,
             channels=channels,
@@ -274,9 +320,19 @@ class BiFPNLayer(ConfigMixin, layers.Layer):
         ]
 
     def build(self, input_shape):
+        if not all(isinstance(shape, list | tuple) for shape in input_shape):
+            raise ValueError(
+                f"{self.label} expects a list of {len(self.in_channels)} feature maps, "
+                f"P3 first; got one input of shape {tuple(input_shape)}"
+            )
         check_features(list(input_shape), self.in_channels, self.label)
         for node in self.nodes:
             node.build()
+
+    def compute_output_shape(self, input_shape):
+        # Computed, not traced: Keras's torch backend traces unknown sizes as one
+        # made-up size for every level, and JAX as one symbol, neither a pyramid.
+        return [(*tuple(shape)[:3], self.config["channels"]) for shape in input_shape]
 
     def call_nodes(self, features, training=None):
         """Every node of the layer, inputs first, in the order of `bifpn_nodes`."""
@@ -294,7 +350,12 @@ class BiFPNLayer(ConfigMixin, layers.Layer):
 
 @keras.saving.register_keras_serializable(package="cnn_attention")
 class ExtraLevel(ConfigMixin, layers.Layer):
-    """A coarser level from the top map: the PyTorch ExtraLevel's twin."""
+    """A coarser level from the top map: the PyTorch ExtraLevel's twin.
+
+    The pooling is Keras's "same" max pooling, which on TensorFlow may drop a NaN
+    (its max skips NaN inputs where PyTorch's propagates them): a NaN in the
+    backbone's top map can vanish from P6 here and not in PyTorch.
+    """
 
     def __init__(
         self,
@@ -305,6 +366,10 @@ class ExtraLevel(ConfigMixin, layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_positive_int("in_channels", in_channels)
+        check_positive_int("channels", channels)
+        check_norm_arguments(norm_epsilon, norm_momentum)
+        self.set_resolved(pool_padding="same")  # TensorFlow's "SAME" only
         self.set_config(
             in_channels=in_channels,
             channels=channels,
@@ -357,6 +422,8 @@ class BiFPN(ConfigMixin, layers.Layer):
             norm_momentum,
         )
         check_positive_int("repeats", repeats)
+        check_positive_int("num_levels", num_levels)
+        self.set_resolved(pool_padding="same")  # TensorFlow's "SAME" only
         self.set_config(
             in_channels=in_channels,
             channels=channels,
@@ -399,11 +466,27 @@ class BiFPN(ConfigMixin, layers.Layer):
         ]
 
     def build(self, input_shape):
+        if not all(isinstance(shape, list | tuple) for shape in input_shape):
+            raise ValueError(
+                f"{self.label} expects a list of {len(self.in_channels)} feature maps, "
+                f"P3 first; got one input of shape {tuple(input_shape)}"
+            )
         check_features(list(input_shape), self.in_channels, self.label)
         for extra in self.extra_levels:
             extra.build(None)
         for layer in self.bifpn_layers:
             layer.build([(None, None, None, w) for w in layer.in_channels])
+
+    def compute_output_shape(self, input_shape):
+        # Computed, not traced (see BiFPNLayer.compute_output_shape).
+        shapes = [tuple(shape) for shape in input_shape]
+        for _ in self.extra_levels:
+            batch, height, width = shapes[-1][:3]
+            shapes.append(
+                (batch, halve(static_size(height)), halve(static_size(width)))
+            )
+        channels = self.config["channels"]
+        return [(*shape[:3], channels) for shape in shapes]
 
     def call(self, features, training=None):
         check_features(features, self.in_channels, self.label)

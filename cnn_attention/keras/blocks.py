@@ -14,9 +14,22 @@ def batch_norm(**kwargs) -> layers.BatchNormalization:
 
     Keras's momentum is the weight of the old statistics, PyTorch's of the new ones,
     so PyTorch's 0.1 is Keras's 0.9. With these, ported weights and statistics give
-    equal outputs, and the statistics move alike in training.
+    equal outputs. In training the running means move alike, the running variances
+    almost: PyTorch updates its running variance with the unbiased batch variance
+    (divided by n - 1, n = N H W values per channel), Keras with the biased one
+    (divided by n), so each step they drift apart by 0.1 (var_unbiased - var_biased)
+    = 0.1 var_biased / (n - 1); tests/test_hostile.py measures it.
     """
     return layers.BatchNormalization(epsilon=1e-5, momentum=0.9, **kwargs)
+
+
+def build_sublayers(layer, input_shape, in_channels: int) -> None:
+    """Build a composite layer's sublayers by one symbolic pass, after checking the
+    input shape: what its first call does, so that deepcopy, pickle and loading
+    (which build from the recorded input shape, then set weights) find every
+    weight in place."""
+    check_feature_map(input_shape, in_channels, channels_last=True, layer=layer.label)
+    layer.compute_output_spec(keras.KerasTensor(tuple(input_shape)))
 
 
 @keras.saving.register_keras_serializable(package="cnn_attention")
@@ -80,9 +93,9 @@ class ConvNormAct(ConfigMixin, layers.Layer):
             )
         self.bn = batch_norm(name="bn", dtype=policy) if norm else None
         self.act = (
-            create_activation(activation, name="act", dtype=policy)
-            if activation
-            else None
+            None
+            if activation is None
+            else create_activation(activation, name="act", dtype=policy)
         )
 
     def build(self, input_shape):
@@ -107,6 +120,7 @@ class ConvNormAct(ConfigMixin, layers.Layer):
 
 
 __all__ = [
+    "build_sublayers",
     "batch_norm",
     "ConvNormAct",
 ]

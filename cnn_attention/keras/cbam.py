@@ -9,23 +9,19 @@ from keras import layers, ops
 
 from cnn_attention.arguments import (
     ARRANGEMENTS,
+    POOL_TYPES,
     check_bool,
     check_choice,
     check_odd_kernel,
     check_pool_types,
+    check_spatial_arguments,
     check_spatial_pools,
     se_hidden_channels,
 )
 from cnn_attention.keras.activations import create_activation, create_gate
 from cnn_attention.keras.factory import ConfigMixin, register_attention
+from cnn_attention.keras.reductions import reduce_max
 from cnn_attention.utils import check_feature_map
-
-
-def _max(x, axis, keepdims=False):
-    # With an `initial`, Keras's TensorFlow backend skips the eager check that the
-    # whole tensor is non-empty: it would refuse an empty batch (N = 0), whose every
-    # row is fine, and it costs an extra operation per call.
-    return ops.max(x, axis=axis, keepdims=keepdims, initial=float("-inf"))
 
 
 def global_pool(x, pool_type: str):
@@ -33,14 +29,16 @@ def global_pool(x, pool_type: str):
     if pool_type == "avg":
         return ops.mean(x, axis=(1, 2))
     if pool_type == "max":
-        return _max(x, axis=(1, 2))
+        return reduce_max(x, axis=(1, 2))
     if pool_type == "lp":
         squares = ops.sum(ops.square(x), axis=(1, 2))
         # sqrt'(0) is infinite: without the inner where, an all-zero channel (a dead
         # ReLU) would send NaN gradients back. PyTorch's norm defines them as 0.
         positive = squares > 0
         return ops.where(positive, ops.sqrt(ops.where(positive, squares, 1.0)), 0.0)
-    return ops.logsumexp(x, axis=(1, 2))  # "lse"
+    if pool_type == "lse":
+        return ops.logsumexp(x, axis=(1, 2))
+    raise ValueError(f"pool_type must be one of {POOL_TYPES}; got {pool_type!r}")
 
 
 @keras.saving.register_keras_serializable(package="cnn_attention")
@@ -61,6 +59,7 @@ class ChannelGate(ConfigMixin, layers.Layer):
         super().__init__(**kwargs)
         hidden = se_hidden_channels(channels, reduction, hidden_channels)
         pool_types = check_pool_types(pool_types)
+        self.set_resolved(hidden_channels=hidden, reduction=None)
         self.set_config(
             channels=channels,
             reduction=reduction,
@@ -143,7 +142,7 @@ class SpatialGate(ConfigMixin, layers.Layer):
 
     def attention(self, x, training=None):
         """Ms, (N, H, W, C) -> (N, H, W, 1)."""
-        maximum = _max(x, axis=-1, keepdims=True)  # (N, H, W, 1)
+        maximum = reduce_max(x, axis=-1, keepdims=True)  # (N, H, W, 1)
         mean = ops.mean(x, axis=-1, keepdims=True)  # (N, H, W, 1)
         pair = [maximum, mean] if self.max_first else [mean, maximum]
         scores = self.conv(ops.concatenate(pair, axis=-1))  # (N, H, W, 2) -> (.., 1)
@@ -181,6 +180,8 @@ class CBAM(ConfigMixin, layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        # the spatial gate's arguments are checked even when spatial=False
+        check_spatial_arguments(kernel_size, spatial_pools, spatial_norm)
         policy = self.dtype_policy
         self.channel_gate = ChannelGate(
             channels,
@@ -205,6 +206,7 @@ class CBAM(ConfigMixin, layers.Layer):
             if check_bool("spatial", spatial)
             else None
         )
+        self.set_resolved(**self.channel_gate.resolved)
         self.set_config(
             **{k: v for k, v in self.channel_gate.config.items()},
             kernel_size=kernel_size,

@@ -37,6 +37,9 @@ class CoordinateAttention(ConfigMixin, layers.Layer):
             channels, reduction, hidden_channels, min_hidden_channels
         )
         check_out_channels(channels, out_channels)
+        self.set_resolved(
+            hidden_channels=hidden, reduction=None, min_hidden_channels=None
+        )
         self.set_config(
             channels=channels,
             reduction=reduction,

@@ -7,6 +7,13 @@ from collections.abc import Callable
 import keras
 from keras import layers
 
+from cnn_attention.arguments import (
+    check_attention_kwargs,
+    check_positive_int,
+    check_registry_name,
+    claim,
+)
+
 # name -> class; each layer registers itself where it is defined.
 ATTENTION_MODULES: dict[str, type[layers.Layer]] = {}
 
@@ -27,23 +34,27 @@ class ConfigMixin:
     def get_config(self) -> dict:
         return {**super().get_config(), **self.config}
 
+    def set_resolved(self, **sizes) -> None:
+        """Record derived sizes (see the PyTorch ConfigMixin)."""
+        self.resolved = sizes
+
+    def resolved_config(self) -> dict:
+        """get_config() with derived sizes filled in (see the PyTorch ConfigMixin)."""
+        return {**self.get_config(), **getattr(self, "resolved", {})}
+
 
 def register_attention(name: str):
     """Class decorator: make `create_attention(name, channels)` build this layer.
 
     It also registers the class with Keras, so saved models can be loaded (after
-    `import cnn_attention.keras`). A name belongs to one class, as in PyTorch.
+    `import cnn_attention.keras`). A name belongs to one class, as in PyTorch: the
+    same class defined again takes it over, another class is refused.
     """
 
+    check_registry_name(name)
+
     def register(layer_class):
-        known = ATTENTION_MODULES.setdefault(name, layer_class)
-        if known.__name__ != layer_class.__name__:
-            raise ValueError(
-                f"attention {name!r} is already registered to "
-                f"{known.__module__}.{known.__qualname__}; choose another name"
-            )
-        if known is not layer_class:  # the same class defined again: keep the first
-            return layer_class
+        claim(ATTENTION_MODULES, name, layer_class)
         serializable = keras.saving.register_keras_serializable(package="cnn_attention")
         return serializable(layer_class)
 
@@ -62,8 +73,12 @@ def create_attention(
     import cnn_attention.keras  # noqa: F401  (importing the package registers all)
 
     if attention is None:
-        allowed = {key: kwargs[key] for key in ("name", "dtype") if key in kwargs}
-        return layers.Identity(**allowed)
+        check_positive_int("channels", channels)
+        layer_options = {
+            key: kwargs.pop(key) for key in ("name", "dtype") if key in kwargs
+        }
+        check_attention_kwargs(None, kwargs)
+        return layers.Identity(**layer_options)
     if isinstance(attention, str):
         if attention not in ATTENTION_MODULES:
             known = ", ".join(map(repr, sorted(ATTENTION_MODULES)))

@@ -8,12 +8,14 @@ import keras
 from keras import layers, ops
 
 from cnn_attention.arguments import (
+    check_attention_kwargs,
+    check_block_arguments,
+    check_dropout,
     check_positive_int,
-    check_real,
     make_divisible,
     mobilenet_v2_blocks,
 )
-from cnn_attention.keras.blocks import ConvNormAct
+from cnn_attention.keras.blocks import ConvNormAct, build_sublayers
 from cnn_attention.keras.factory import ConfigMixin, create_attention
 
 
@@ -64,6 +66,14 @@ class InvertedResidual(ConfigMixin, layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        attention_kwargs = check_block_arguments(
+            in_channels,
+            out_channels,
+            stride,
+            attention,
+            attention_kwargs,
+            width_name="out_channels",
+        )
         check_positive_int("expand_ratio", expand_ratio)
         self.set_config(
             in_channels=in_channels,
@@ -71,7 +81,7 @@ class InvertedResidual(ConfigMixin, layers.Layer):
             stride=stride,
             expand_ratio=expand_ratio,
             attention=attention,
-            attention_kwargs=attention_kwargs,
+            attention_kwargs=attention_kwargs or None,
         )
         hidden = round(in_channels * expand_ratio)
         self.use_shortcut = stride == 1 and in_channels == out_channels
@@ -84,16 +94,20 @@ class InvertedResidual(ConfigMixin, layers.Layer):
         self.depthwise = ConvNormReLU6(
             hidden, hidden, 3, stride, groups=hidden, name="depthwise", dtype=policy
         )
+        # a block without expansion has no attention (nor options for it)
         self.attention = create_attention(
             attention if expand_ratio != 1 else None,
             hidden,
             name="attention",
             dtype=policy,
-            **(attention_kwargs or {}),
+            **(attention_kwargs if expand_ratio != 1 else {}),
         )
         self.project = ConvNormAct(
             hidden, out_channels, 1, activation=None, name="project", dtype=policy
         )
+
+    def build(self, input_shape):
+        build_sublayers(self, input_shape, self.config["in_channels"])
 
     def call(self, x, training=None):
         branch = x if self.expand is None else self.expand(x, training=training)
@@ -124,8 +138,8 @@ class MobileNetV2(ConfigMixin, keras.Model):
         super().__init__(**kwargs)
         check_positive_int("num_classes", num_classes)
         check_positive_int("in_channels", in_channels)
-        if check_real("dropout", dropout) < 0 or dropout >= 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        check_dropout(dropout)
+        check_attention_kwargs(attention, attention_kwargs)
         blocks = mobilenet_v2_blocks(width_multiplier)
         self.set_config(
             num_classes=num_classes,
@@ -156,8 +170,7 @@ class MobileNetV2(ConfigMixin, keras.Model):
         self.classifier = layers.Dense(num_classes, name="classifier", dtype=policy)
 
     def build(self, input_shape):
-        # One symbolic pass: every sublayer builds itself on the shape it sees.
-        self.compute_output_spec(keras.KerasTensor(input_shape))
+        build_sublayers(self, input_shape, self.config["in_channels"])
 
     def forward_features(self, x, training=None):
         """The last convolution's map, (N, H / 32, W / 32, 1280)."""

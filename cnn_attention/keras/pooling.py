@@ -11,22 +11,17 @@ from cnn_attention.arguments import (
     HeadFactory,
     check_bool,
     check_dropout,
+    check_gem_eps,
     check_gem_exponent,
     check_global_pool,
     check_positive_int,
-    check_real,
     dual_pool_head_options,
     pooled_channels,
     pooling_head_options,
 )
 from cnn_attention.keras.factory import ConfigMixin
+from cnn_attention.keras.reductions import reduce_max
 from cnn_attention.utils import check_feature_map
-
-
-def _max(x, axis, keepdims=False):
-    # With an `initial`, TensorFlow's backend skips its eager non-empty check, which
-    # would refuse an empty batch (see keras.cbam).
-    return ops.max(x, axis=axis, keepdims=keepdims, initial=float("-inf"))
 
 
 @keras.saving.register_keras_serializable(package="cnn_attention")
@@ -39,7 +34,7 @@ class GeM(ConfigMixin, layers.Layer):
         self.set_config(
             channels=check_positive_int("channels", channels),
             p=check_gem_exponent(p),
-            eps=check_real("eps", eps, positive=True),
+            eps=check_gem_eps(eps),
             learn_p=check_bool("learn_p", learn_p),
         )
         self.channels = channels
@@ -60,7 +55,9 @@ class GeM(ConfigMixin, layers.Layer):
         check_feature_map(x, self.channels, channels_last=True, layer=self.label)
         p = ops.cast(self.p, x.dtype)
         scaled = p * ops.log(ops.maximum(x, self.eps))  # p log x: (N, H, W, C)
-        top = ops.stop_gradient(_max(scaled, axis=(1, 2), keepdims=True))  # (N,1,1,C)
+        top = ops.stop_gradient(
+            reduce_max(scaled, axis=(1, 2), keepdims=True)
+        )  # (N,1,1,C)
         mean = ops.mean(ops.exp(scaled - top), axis=(1, 2), keepdims=True)
         return ops.exp((top + ops.log(mean)) / p)  # (N, 1, 1, C)
 
@@ -85,7 +82,7 @@ class GlobalPool(ConfigMixin, layers.Layer):
             channels=check_positive_int("channels", channels),
             pool=check_global_pool(pool),
             p=check_gem_exponent(p),
-            eps=check_real("eps", eps, positive=True),
+            eps=check_gem_eps(eps),
             learn_p=check_bool("learn_p", learn_p),
             flatten=check_bool("flatten", flatten),
         )
@@ -113,10 +110,10 @@ class GlobalPool(ConfigMixin, layers.Layer):
         elif self.kind == "avg":
             pooled = ops.mean(x, axis=(1, 2), keepdims=True)  # (N, 1, 1, C)
         elif self.kind == "max":
-            pooled = _max(x, axis=(1, 2), keepdims=True)  # (N, 1, 1, C)
+            pooled = reduce_max(x, axis=(1, 2), keepdims=True)  # (N, 1, 1, C)
         else:
             average = ops.mean(x, axis=(1, 2), keepdims=True)  # (N, 1, 1, C)
-            maximum = _max(x, axis=(1, 2), keepdims=True)  # (N, 1, 1, C)
+            maximum = reduce_max(x, axis=(1, 2), keepdims=True)  # (N, 1, 1, C)
             if self.kind == "avgmax":
                 pooled = 0.5 * (average + maximum)  # (N, 1, 1, C)
             elif self.kind == "catavgmax":
@@ -144,6 +141,7 @@ class PoolingHead(ConfigMixin, layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_positive_int("in_channels", in_channels)
         policy = self.dtype_policy
         self.pool = GlobalPool(
             in_channels, pool, p, eps, learn_p, name="pool", dtype=policy
@@ -188,6 +186,7 @@ class DualPoolHead(ConfigMixin, layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_positive_int("in_channels", in_channels)
         options = dict(dual_pool_head_options(pool, hidden_channels, dropout))
         policy = self.dtype_policy
         self.pool = GlobalPool(
@@ -196,6 +195,7 @@ class DualPoolHead(ConfigMixin, layers.Layer):
         check_positive_int("num_classes", num_classes)
         self.set_config(in_channels=in_channels, num_classes=num_classes, **options)
         self.hidden = in_channels if hidden_channels is None else hidden_channels
+        self.set_resolved(hidden_channels=self.hidden)
         self.reduce = layers.Conv2D(self.hidden, 1, name="reduce", dtype=policy)
         self.drop = (
             layers.Dropout(dropout, name="drop", dtype=policy) if dropout > 0 else None
@@ -231,7 +231,12 @@ def dual_pool_head(pool="catavgmax", hidden_channels=None, dropout=0.5):
     )
 
 
+# HeadFactory kinds -> the functions that make them (for Keras configs)
+HEAD_FACTORIES = {"pooling_head": pooling_head, "dual_pool_head": dual_pool_head}
+
+
 __all__ = [
+    "HEAD_FACTORIES",
     "GeM",
     "GlobalPool",
     "PoolingHead",

@@ -8,9 +8,19 @@ from collections.abc import Callable
 import keras
 from keras import ops
 
-from cnn_attention.arguments import check_choice, check_int_tuple, check_positive_int
-from cnn_attention.keras.blocks import ConvNormAct
+from cnn_attention.arguments import (
+    HeadFactory,
+    check_attention_kwargs,
+    check_block_arguments,
+    check_choice,
+    check_head,
+    check_int_tuple,
+    check_positive_int,
+)
+from cnn_attention.keras.blocks import ConvNormAct, build_sublayers
 from cnn_attention.keras.factory import ConfigMixin, create_attention
+from cnn_attention.keras.pooling import HEAD_FACTORIES
+from cnn_attention.utils import check_feature_map
 
 # `layers` is also ResNet's argument (blocks per stage), so Keras's module is
 # always written keras.layers in this file.
@@ -32,13 +42,16 @@ class BasicBlock(ConfigMixin, keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        attention_kwargs = check_block_arguments(
+            in_channels, width, stride, attention, attention_kwargs
+        )
         out_channels = width * self.expansion
         self.set_config(
             in_channels=in_channels,
             width=width,
             stride=stride,
             attention=attention,
-            attention_kwargs=attention_kwargs,
+            attention_kwargs=attention_kwargs or None,
         )
         policy = self.dtype_policy
         self.conv1 = ConvNormAct(
@@ -52,10 +65,13 @@ class BasicBlock(ConfigMixin, keras.layers.Layer):
             out_channels,
             name="attention",
             dtype=policy,
-            **(attention_kwargs or {}),
+            **attention_kwargs,
         )
         self.downsample = _shortcut(in_channels, out_channels, stride, policy)
         self.relu = keras.layers.ReLU(name="relu", dtype=policy)
+
+    def build(self, input_shape):
+        build_sublayers(self, input_shape, self.config["in_channels"])
 
     def call(self, x, training=None):
         branch = self.conv2(self.conv1(x))  # (N, H/s, W/s, C_out)
@@ -78,13 +94,16 @@ class Bottleneck(ConfigMixin, keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        attention_kwargs = check_block_arguments(
+            in_channels, width, stride, attention, attention_kwargs
+        )
         out_channels = width * self.expansion
         self.set_config(
             in_channels=in_channels,
             width=width,
             stride=stride,
             attention=attention,
-            attention_kwargs=attention_kwargs,
+            attention_kwargs=attention_kwargs or None,
         )
         policy = self.dtype_policy
         self.conv1 = ConvNormAct(in_channels, width, 1, name="conv1", dtype=policy)
@@ -97,10 +116,13 @@ class Bottleneck(ConfigMixin, keras.layers.Layer):
             out_channels,
             name="attention",
             dtype=policy,
-            **(attention_kwargs or {}),
+            **attention_kwargs,
         )
         self.downsample = _shortcut(in_channels, out_channels, stride, policy)
         self.relu = keras.layers.ReLU(name="relu", dtype=policy)
+
+    def build(self, input_shape):
+        build_sublayers(self, input_shape, self.config["in_channels"])
 
     def call(self, x, training=None):
         branch = self.conv3(self.conv2(self.conv1(x)))  # (N, H/s, W/s, 4w)
@@ -127,13 +149,25 @@ class ClassifierHead(ConfigMixin, keras.layers.Layer):
 
     def __init__(self, in_channels: int, num_classes: int, **kwargs):
         super().__init__(**kwargs)
-        self.set_config(in_channels=in_channels, num_classes=num_classes)
+        self.set_config(
+            in_channels=check_positive_int("in_channels", in_channels),
+            num_classes=check_positive_int("num_classes", num_classes),
+        )
         self.fc = keras.layers.Dense(num_classes, name="fc", dtype=self.dtype_policy)
 
     def build(self, input_shape):
+        check_feature_map(
+            input_shape,
+            self.config["in_channels"],
+            channels_last=True,
+            layer=self.label,
+        )
         self.fc.build((None, self.config["in_channels"]))
 
     def call(self, x):
+        check_feature_map(
+            x, self.config["in_channels"], channels_last=True, layer=self.label
+        )
         # (N, H, W, C) -> (N, C) -> (N, classes)
         return self.fc(ops.mean(x, axis=(1, 2)))
 
@@ -167,6 +201,9 @@ class ResNet(ConfigMixin, keras.Model):
         layers = check_int_tuple("layers", layers)
         widths = check_int_tuple("widths", widths, length=len(layers))
         check_positive_int("num_classes", num_classes)
+        check_positive_int("in_channels", in_channels)
+        check_head(head)
+        check_attention_kwargs(attention, attention_kwargs)
         self.set_config(
             block=block,
             layers=layers,
@@ -178,6 +215,7 @@ class ResNet(ConfigMixin, keras.Model):
             attention_kwargs=attention_kwargs,
             head=head,
         )
+        self.set_resolved(head=head)  # the factory itself: port_weights compares it
         policy = self.dtype_policy
         if stem == "imagenet":  # (N, H, W, 3) -> (N, H/4, W/4, w0)
             self.stem = keras.Sequential(
@@ -218,14 +256,30 @@ class ResNet(ConfigMixin, keras.Model):
         self.num_features = channels
         if head is None:
             self.head = ClassifierHead(channels, num_classes, name="head", dtype=policy)
+        elif isinstance(head, HeadFactory):  # the package's heads take our dtype
+            self.head = head(channels, num_classes, dtype=policy)
         else:
             self.head = head(channels, num_classes)
         if not isinstance(self.head, keras.layers.Layer):
             raise ValueError(f"head returned {type(self.head).__name__}, not a layer")
 
     def build(self, input_shape):
-        # One symbolic pass: every sublayer builds itself on the shape it sees.
-        self.compute_output_spec(keras.KerasTensor(input_shape))
+        build_sublayers(self, input_shape, self.config["in_channels"])
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        head = config["head"]
+        if isinstance(head, HeadFactory):  # as plain JSON: its kind and options
+            config["head"] = {"head_factory": head.kind, "options": dict(head.options)}
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        head = config.get("head")
+        if isinstance(head, dict) and "head_factory" in head:
+            factory = HEAD_FACTORIES[head["head_factory"]]
+            config = {**config, "head": factory(**head["options"])}
+        return cls(**config)
 
     def forward_features(self, x, training=None):
         """The last stage's feature map, (N, H', W', num_features)."""

@@ -30,6 +30,7 @@ class SEModule(ConfigMixin, layers.Layer):
     ):
         super().__init__(**kwargs)
         hidden = se_hidden_channels(channels, reduction, hidden_channels)
+        self.set_resolved(hidden_channels=hidden, reduction=None)
         self.set_config(
             channels=channels,
             reduction=reduction,

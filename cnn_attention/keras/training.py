@@ -6,8 +6,8 @@ import keras
 import numpy as np
 from tqdm import tqdm
 
-from cnn_attention.arguments import check_positive_int, check_real
-from cnn_attention.data import batch_indices
+from cnn_attention.arguments import check_bool, check_positive_int, check_real
+from cnn_attention.data import batch_indices, batch_starts, check_batching, check_labels
 
 
 def train_classifier(
@@ -27,16 +27,16 @@ def train_classifier(
     to zero on a cosine over all steps, cross-entropy on logits. Compiles `model`
     and returns each epoch's mean training loss; a tqdm bar shows the epochs.
     """
-    for name, value in [("epochs", epochs), ("batch_size", batch_size)]:
-        check_positive_int(name, value)
+    images = np.asarray(images)
+    if images.ndim == 0 or len(images) == 0:
+        raise ValueError(f"need at least one image, got images of shape {images.shape}")
+    check_batching(len(images), batch_size, epochs, seed)
     check_real("learning_rate", learning_rate, positive=True)
-    images, labels = np.asarray(images), np.asarray(labels)
-    if len(images) != len(labels) or len(images) == 0:
-        raise ValueError(
-            f"need as many labels as images, at least one: {len(images)} images, "
-            f"{len(labels)} labels"
-        )
-    steps = epochs * -(-len(images) // batch_size)
+    check_bool("progress", progress)
+    # out-of-range labels must be refused here: on JAX the loss would quietly be 0
+    num_classes = model(images[:1], training=False).shape[-1]
+    labels = check_labels(labels, len(images), num_classes)
+    steps = epochs * len(batch_starts(len(images), batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
     model.compile(
         optimizer=keras.optimizers.Adam(schedule, epsilon=1e-8),
@@ -60,10 +60,15 @@ def train_classifier(
 
 
 def accuracy(model: keras.Model, images, labels, batch_size: int = 256) -> float:
-    """Fraction of (N, H, W, C) `images` that `model` classifies as `labels`."""
+    """Fraction of (N, H, W, C) `images` that `model` classifies as `labels`
+    ((N,) or (N, 1))."""
     check_positive_int("batch_size", batch_size)
-    logits = model.predict(np.asarray(images), batch_size=batch_size, verbose=0)
-    return float((np.argmax(logits, axis=1) == np.asarray(labels)).mean())
+    images = np.asarray(images)
+    labels = check_labels(labels, len(images))
+    if len(labels) == 0:
+        raise ValueError("accuracy needs at least one image")
+    logits = model.predict(images, batch_size=batch_size, verbose=0)
+    return float((np.argmax(logits, axis=1) == labels).mean())
 
 
 __all__ = [

@@ -10,13 +10,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnn_attention.arguments import check_choice, check_positive_int, check_real
+from cnn_attention.arguments import (
+    check_choice,
+    check_positive_int,
+    check_real,
+    check_state_dict,
+)
 from cnn_attention.bifpn_rules import (
     FUSION_METHODS,
     bifpn_nodes,
     bifpn_output_ids,
     check_bifpn_arguments,
-    features_problem,
+    check_node_arguments,
+    check_norm_arguments,
 )
 from cnn_attention.torch.activations import create_activation
 from cnn_attention.torch.factory import ConfigMixin
@@ -62,6 +68,12 @@ class WeightedFusion(ConfigMixin, nn.Module):
                 + " inputs, got "
                 + str(len(inputs))
             )
+        for x in inputs[1:]:
+            if x.shape != inputs[0].shape:  # no silent broadcasting
+                raise ValueError(
+                    "WeightedFusion fuses maps of one shape; got shapes "
+                    + str([y.shape for y in inputs])
+                )
         if self.weight is None:  # "sum"
             fused = inputs[0]
             for x in inputs[1:]:
@@ -74,17 +86,23 @@ class WeightedFusion(ConfigMixin, nn.Module):
         return fused
 
 
-def same_max_pool(x: torch.Tensor) -> torch.Tensor:
+# How the stride-2 max pooling pads: "same" with -inf, as TensorFlow's "SAME" (the
+# official EfficientDet), or "zeros", as Yet-Another-EfficientDet-Pytorch does.
+POOL_PADDINGS = {"same": float("-inf"), "zeros": 0.0}
+
+
+def same_max_pool(x: torch.Tensor, pad_value: float = float("-inf")) -> torch.Tensor:
     """3x3 stride-2 max pooling padded like TensorFlow's "SAME": (H, W) -> ceil(/ 2).
 
     The padding (one row and column at the bottom and right for even sizes, one on
-    each side for odd ones) is -inf, so it never wins the max.
+    each side for odd ones) is -inf, so it never wins the max; pad_value=0.0 pools
+    as Yet-Another-EfficientDet-Pytorch does (zeros win over negative values).
     """
     height, width = x.shape[-2], x.shape[-1]
     pad_h = max((height + 1) // 2 * 2 + 1 - height, 0)  # (out - 1) * 2 + 3 - H
     pad_w = max((width + 1) // 2 * 2 + 1 - width, 0)
     padding = [pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2]
-    x = F.pad(x, padding, value=float("-inf"))  # (N, C, H + pad_h, W + pad_w)
+    x = F.pad(x, padding, value=pad_value)  # (N, C, H + pad_h, W + pad_w)
     return F.max_pool2d(x, kernel_size=3, stride=2)  # (N, C, ceil(H/2), ceil(W/2))
 
 
@@ -94,6 +112,20 @@ def upsample_to(x: torch.Tensor, height: int, width: int) -> torch.Tensor:
     For a target of 2h - 1 this equals nearest resizing to that size (PyTorch's
     F.interpolate(size=...) and TensorFlow's resize_nearest_neighbor).
     """
+    if not (
+        2 * x.shape[-2] - 1 <= height <= 2 * x.shape[-2]
+        and 2 * x.shape[-1] - 1 <= width <= 2 * x.shape[-1]
+    ):
+        raise ValueError(
+            "upsample_to doubles a map of "
+            + str(x.shape[-2])
+            + "x"
+            + str(x.shape[-1])
+            + ": height and width must be 2h - 1 or 2h and 2w - 1 or 2w; got "
+            + str(height)
+            + "x"
+            + str(width)
+        )
     x = F.interpolate(x, scale_factor=2.0, mode="nearest")  # (N, C, 2h, 2w)
     return x[:, :, :height, :width]  # (N, C, height, width)
 
@@ -109,6 +141,9 @@ class ChannelAdapter(ConfigMixin, nn.Module):
         norm_momentum: float = 0.01,
     ):
         super().__init__()
+        check_positive_int("in_channels", in_channels)
+        check_positive_int("channels", channels)
+        check_norm_arguments(norm_epsilon, norm_momentum)
         self.set_config(
             in_channels=in_channels,
             channels=channels,
@@ -142,8 +177,20 @@ class BiFPNNode(ConfigMixin, nn.Module):
         activation: str = "swish",
         norm_epsilon: float = 1e-3,
         norm_momentum: float = 0.01,
+        pool_padding: str = "same",
     ):
         super().__init__()
+        input_levels, in_channels = check_node_arguments(
+            level,
+            input_levels,
+            in_channels,
+            channels,
+            fusion,
+            epsilon,
+            activation,
+            norm_epsilon,
+            norm_momentum,
+        )
         self.set_config(
             level=level,
             input_levels=input_levels,
@@ -154,8 +201,12 @@ class BiFPNNode(ConfigMixin, nn.Module):
             activation=activation,
             norm_epsilon=norm_epsilon,
             norm_momentum=norm_momentum,
+            pool_padding=check_choice(
+                "pool_padding", pool_padding, tuple(POOL_PADDINGS)
+            ),
         )
         self.level = level
+        self.pad_value = POOL_PADDINGS[pool_padding]
         # -1: pool from the level below, 0: same level, 1: upsample from above
         self.moves = [(source > level) - (source < level) for source in input_levels]
         self.adapters = nn.ModuleList(
@@ -179,7 +230,7 @@ class BiFPNNode(ConfigMixin, nn.Module):
         for index, adapter in enumerate(self.adapters):
             x = adapter(inputs[index])  # (N, C, h, w)
             if self.moves[index] < 0:
-                x = same_max_pool(x)  # (N, C, ceil(h/2), ceil(w/2))
+                x = same_max_pool(x, self.pad_value)  # (N, C, ceil(h/2), ...)
             elif self.moves[index] > 0:
                 x = upsample_to(x, height, width)  # (N, C, H, W)
             resized.append(x)
@@ -187,39 +238,89 @@ class BiFPNNode(ConfigMixin, nn.Module):
         return self.bn(self.pointwise(self.depthwise(self.act(fused))))
 
 
-@torch.jit.ignore
-def _raise_features_error(
-    shapes: list[list[int]], floating: list[bool], widths: list[int], label: str
-) -> None:
-    problem = features_problem(shapes, widths, channels_last=False, floating=floating)
-    raise ValueError(f"{label} {problem or 'got unusable feature maps'}")
+def _size_text(x: torch.Tensor) -> str:
+    return str(x.shape[2]) + "x" + str(x.shape[3])
+
+
+def _features_problem(features: list[torch.Tensor], widths: list[int]) -> str:
+    """What is wrong with `features` for a BiFPN of `widths`, or "" (TorchScript:
+    the wording of cnn_attention.bifpn_rules.features_problem, which Keras uses)."""
+    if len(features) != len(widths):
+        return (
+            "expects "
+            + str(len(widths))
+            + " feature maps ("
+            + ", ".join(["P" + str(index + 3) for index in range(len(widths))])
+            + " with ("
+            + ", ".join([str(width) for width in widths])
+            + ") channels), got "
+            + str(len(features))
+        )
+    for index, x in enumerate(features):
+        name = "level P" + str(index + 3)
+        if x.dim() != 4:
+            return (
+                name
+                + " expects a 4-D feature map (N, C, H, W); got shape "
+                + str(list(x.shape))
+            )
+        if x.shape[1] != widths[index]:
+            return (
+                name
+                + " was built for "
+                + str(widths[index])
+                + " channels but got "
+                + str(x.shape[1])
+            )
+        if x.shape[2] == 0 or x.shape[3] == 0:
+            return name + " got an empty feature map: H and W must be >= 1"
+        if not x.is_floating_point():
+            return name + " expects a floating-point input"
+        if index > 0:
+            below = features[index - 1]
+            if x.shape[0] != below.shape[0]:
+                return (
+                    "got maps of different batch sizes ("
+                    + ", ".join([str(y.shape[0]) for y in features])
+                    + "): one batch, please"
+                )
+            height, width = (below.shape[2] + 1) // 2, (below.shape[3] + 1) // 2
+            if x.shape[2] != height or x.shape[3] != width:
+                return (
+                    "P"
+                    + str(index + 3)
+                    + " is "
+                    + _size_text(x)
+                    + ", but P"
+                    + str(index + 2)
+                    + " ("
+                    + _size_text(below)
+                    + ") halves to "
+                    + str(height)
+                    + "x"
+                    + str(width)
+                    + ": each level must be the one below it halved, rounding up "
+                    + "(stride-2 'same' pooling), e.g. 64x64, 32x32, 16x16 or "
+                    + "65x65, 33x33, 17x17"
+                )
+    return ""
 
 
 def check_features(features: list[torch.Tensor], widths: list[int], label: str):
-    """Raise ValueError, naming `label`, unless `features` are float (N, C, H, W)
-    maps of `widths` channels whose sizes halve from level to level (rounding up)."""
-    good = len(features) == len(widths)
-    if good:
-        for index, x in enumerate(features):
-            if x.dim() != 4 or not x.is_floating_point():
-                good = False
-            elif x.shape[1] != widths[index] or x.shape[2] == 0 or x.shape[3] == 0:
-                good = False
-            elif index > 0:
-                below = features[index - 1]
-                if below.dim() != 4:
-                    good = False
-                elif x.shape[2] != (below.shape[2] + 1) // 2:
-                    good = False
-                elif x.shape[3] != (below.shape[3] + 1) // 2:
-                    good = False
-    if not good:
-        _raise_features_error(
-            [list(x.shape) for x in features],
-            [x.is_floating_point() for x in features],
-            widths,
-            label,
-        )
+    """Raise ValueError, naming `label`, unless `features` is a list of float
+    (N, C, H, W) maps of one batch size and `widths` channels whose sizes halve
+    from level to level (rounding up)."""
+    if not torch.jit.is_scripting():
+        if not isinstance(features, list | tuple) or not all(
+            isinstance(x, torch.Tensor) for x in features
+        ):
+            raise ValueError(
+                f"{label} expects a list of {len(widths)} feature maps (tensors), "
+                f"P3 first; got {type(features).__name__}"
+            )
+    problem = _features_problem(features, widths)
+    if problem != "":
+        raise ValueError(label + " " + problem)
 
 
 class BiFPNLayer(ConfigMixin, nn.Module):
@@ -240,6 +341,7 @@ class BiFPNLayer(ConfigMixin, nn.Module):
         activation: str = "swish",
         norm_epsilon: float = 1e-3,
         norm_momentum: float = 0.01,
+        pool_padding: str = "same",
     ):
         super().__init__()
         in_channels = check_bifpn_arguments(
@@ -260,6 +362,9 @@ class BiFPNLayer(ConfigMixin, nn.Module):
             activation=activation,
             norm_epsilon=norm_epsilon,
             norm_momentum=norm_momentum,
+            pool_padding=check_choice(
+                "pool_padding", pool_padding, tuple(POOL_PADDINGS)
+            ),
         )
         num_levels = len(in_channels)
         nodes = bifpn_nodes(num_levels)
@@ -279,6 +384,7 @@ class BiFPNLayer(ConfigMixin, nn.Module):
                 activation,
                 norm_epsilon,
                 norm_momentum,
+                pool_padding,
             )
             for level, ids in nodes
         )
@@ -307,14 +413,22 @@ class ExtraLevel(ConfigMixin, nn.Module):
         channels: int,
         norm_epsilon: float = 1e-3,
         norm_momentum: float = 0.01,
+        pool_padding: str = "same",
     ):
         super().__init__()
+        check_positive_int("in_channels", in_channels)
+        check_positive_int("channels", channels)
+        check_norm_arguments(norm_epsilon, norm_momentum)
         self.set_config(
             in_channels=in_channels,
             channels=channels,
             norm_epsilon=norm_epsilon,
             norm_momentum=norm_momentum,
+            pool_padding=check_choice(
+                "pool_padding", pool_padding, tuple(POOL_PADDINGS)
+            ),
         )
+        self.pad_value = POOL_PADDINGS[pool_padding]
         self.adapter = (
             nn.Identity()
             if in_channels == channels
@@ -323,7 +437,7 @@ class ExtraLevel(ConfigMixin, nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # (N, C_in, H, W) -> (N, C, ceil(H/2), ceil(W/2))
-        return same_max_pool(self.adapter(x))
+        return same_max_pool(self.adapter(x), self.pad_value)
 
 
 class BiFPN(ConfigMixin, nn.Module):
@@ -340,6 +454,10 @@ class BiFPN(ConfigMixin, nn.Module):
         activation: applied to each fused sum before its separable convolution.
         norm_epsilon, norm_momentum: BatchNorm's, in PyTorch's convention; the
             defaults are EfficientDet's (TensorFlow's momentum 0.99 is 0.01 here).
+        pool_padding: "same" pads the stride-2 max pooling with -inf, as
+            TensorFlow's "SAME" (the official code); "zeros" pads with zeros, as
+            Yet-Another-EfficientDet-Pytorch does (see yet_another_efficientdet_keys).
+            The Keras BiFPN pools as "same" only.
     """
 
     def __init__(
@@ -353,6 +471,7 @@ class BiFPN(ConfigMixin, nn.Module):
         activation: str = "swish",
         norm_epsilon: float = 1e-3,
         norm_momentum: float = 0.01,
+        pool_padding: str = "same",
     ):
         super().__init__()
         in_channels = check_bifpn_arguments(
@@ -366,6 +485,7 @@ class BiFPN(ConfigMixin, nn.Module):
             norm_momentum,
         )
         check_positive_int("repeats", repeats)
+        check_positive_int("num_levels", num_levels)
         self.set_config(
             in_channels=in_channels,
             channels=channels,
@@ -376,6 +496,9 @@ class BiFPN(ConfigMixin, nn.Module):
             activation=activation,
             norm_epsilon=norm_epsilon,
             norm_momentum=norm_momentum,
+            pool_padding=check_choice(
+                "pool_padding", pool_padding, tuple(POOL_PADDINGS)
+            ),
         )
         self.in_channels = list(in_channels)
         extra = num_levels - len(in_channels)
@@ -385,6 +508,7 @@ class BiFPN(ConfigMixin, nn.Module):
                 channels,
                 norm_epsilon,
                 norm_momentum,
+                pool_padding,
             )
             for index in range(extra)
         )
@@ -398,6 +522,7 @@ class BiFPN(ConfigMixin, nn.Module):
                 activation,
                 norm_epsilon,
                 norm_momentum,
+                pool_padding,
             )
             for index in range(repeats)
         )
@@ -433,7 +558,16 @@ def yet_another_efficientdet_keys(state_dict: dict, fusion: str = "fast") -> dic
     Their layers always hold fusion weights; with attention=False (EfficientDet-D6
     and up) they are unused: pass fusion="sum" to leave them out. Their P8 (D7x)
     exists only without attention.
+
+    Two differences the keys do not show. Their max pooling pads with zeros
+    (MaxPool2dStaticSamePadding), ours with -inf as TensorFlow's "SAME" does: where
+    a pooled map has negative values at its border the outputs differ (0.07 to
+    0.24 on random weights). Build our BiFPN with pool_padding="zeros" to pool as
+    they do. And their first layer adapts every backbone level with a 1x1 conv +
+    BN, ours only levels whose width differs from the BiFPN's: a checkpoint with a
+    level as wide as the BiFPN is refused (no EfficientDet D0-D7 has one).
     """
+    check_state_dict(state_dict, "a Yet-Another-EfficientDet BiFPN")
     check_choice("fusion", fusion, ("fast", "sum"))
     if any(key.startswith("bifpn.") for key in state_dict):
         state_dict = {
@@ -466,6 +600,13 @@ def yet_another_efficientdet_keys(state_dict: dict, fusion: str = "fast") -> dic
             node = (top_down if match[2] == "1" else bottom_up)[int(match[1])]
             new = f"{prefix}nodes.{node}.fusion.weight"
         elif match := _ADAPTER.match(name):
+            if name.endswith("conv.weight") and value.shape[0] == value.shape[1]:
+                raise ValueError(
+                    f"{key!r} maps {value.shape[1]} channels to {value.shape[0]}: "
+                    "their first layer adapts every backbone level, ours only a level "
+                    "whose width differs from the BiFPN's (an identity otherwise), so "
+                    "this checkpoint has a layer our BiFPN lacks (it cannot load)"
+                )
             level, second = int(match[1]), match[2] is not None
             node = (bottom_up if second else top_down)[level]
             part = "conv" if match[3] == "0" else "bn"
@@ -484,6 +625,7 @@ def yet_another_efficientdet_keys(state_dict: dict, fusion: str = "fast") -> dic
 
 
 __all__ = [
+    "POOL_PADDINGS",
     "WeightedFusion",
     "same_max_pool",
     "upsample_to",

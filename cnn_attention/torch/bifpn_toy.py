@@ -5,13 +5,32 @@ weight find it?
 import torch
 import torch.nn.functional as F
 
-from cnn_attention.arguments import check_choice, check_positive_int
+from cnn_attention.arguments import (
+    check_bool,
+    check_choice,
+    check_positive_int,
+    check_seed,
+)
 from cnn_attention.torch.bifpn import BiFPNLayer
+
+
+def check_signal_level(signal_level) -> int:
+    if signal_level not in (0, 1, 2) or isinstance(signal_level, bool):
+        raise ValueError(
+            "signal_level must be 0 (P3), 1 (P4) or 2 (P5), the level that carries "
+            f"the signal; got {signal_level!r}"
+        )
+    return signal_level
 
 
 def fusion_toy_batch(generator, signal_level: int, batch: int = 16, size: int = 16):
     """Three levels of noise, (N, 8, size / 2^i, size / 2^i), and a target: channel 0
     of level `signal_level` (0: P3, 1: P4, 2: P5) upsampled to P3's size."""
+    check_signal_level(signal_level)
+    check_positive_int("batch", batch)
+    check_positive_int("size", size)
+    if size % 4:
+        raise ValueError(f"size must be a multiple of 4 (P5 is size / 4), got {size}")
     maps = [
         torch.randn(batch, 8, size >> level, size >> level, generator=generator)
         for level in range(3)
@@ -38,6 +57,9 @@ def train_fusion_toy(
     """
     check_choice("fusion", fusion, ("fast", "softmax"))
     check_positive_int("steps", steps)
+    check_signal_level(signal_level)
+    check_seed("seed", seed)
+    check_bool("keep_model", keep_model)
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(10_000 + seed)
     layer = BiFPNLayer((8, 8, 8), channels=8, fusion=fusion)

@@ -5,6 +5,7 @@ from torch import nn
 
 from cnn_attention.arguments import check_bool, check_conv_arguments
 from cnn_attention.torch.activations import create_activation
+from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin
 
 
@@ -43,6 +44,7 @@ class ConvNormAct(ConfigMixin, nn.Module):
             norm=norm,
             bias=bias,
         )
+        self.in_channels = in_channels
         self.conv = nn.Conv2d(
             in_channels,
             out_channels,
@@ -53,9 +55,12 @@ class ConvNormAct(ConfigMixin, nn.Module):
             bias=bias,
         )
         self.bn = nn.BatchNorm2d(out_channels) if norm else nn.Identity()
-        self.act = create_activation(activation) if activation else nn.Identity()
+        self.act = (
+            nn.Identity() if activation is None else create_activation(activation)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(x, self.in_channels, self.label)
         return self.act(self.bn(self.conv(x)))
 
 

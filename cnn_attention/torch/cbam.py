@@ -15,7 +15,9 @@ from cnn_attention.arguments import (
     check_choice,
     check_odd_kernel,
     check_pool_types,
+    check_spatial_arguments,
     check_spatial_pools,
+    check_state_dict,
     se_hidden_channels,
 )
 from cnn_attention.torch.activations import create_activation, create_gate
@@ -36,7 +38,13 @@ def global_pool(x: torch.Tensor, pool_type: str) -> torch.Tensor:
         return x.amax(dim=(2, 3))
     if pool_type == "lp":  # its gradient at an all-zero channel is 0, not NaN
         return torch.linalg.vector_norm(x, ord=2, dim=(2, 3))
-    return torch.logsumexp(x.flatten(2), dim=2)  # "lse", max-subtracted inside
+    if pool_type == "lse":
+        return torch.logsumexp(x.flatten(2), dim=2)  # max-subtracted inside
+    raise ValueError(
+        "pool_type must be one of 'avg', 'max', 'lp', 'lse'; got '"
+        + str(pool_type)
+        + "'"
+    )
 
 
 class ChannelGate(ConfigMixin, nn.Module):
@@ -59,6 +67,7 @@ class ChannelGate(ConfigMixin, nn.Module):
         super().__init__()
         hidden = se_hidden_channels(channels, reduction, hidden_channels)
         pool_types = check_pool_types(pool_types)
+        self.set_resolved(hidden_channels=hidden, reduction=None)
         self.set_config(
             channels=channels,
             reduction=reduction,
@@ -158,6 +167,8 @@ class CBAM(ConfigMixin, nn.Module):
         arrangement: str = "channel_first",
     ):
         super().__init__()
+        # the spatial gate's arguments are checked even when spatial=False
+        check_spatial_arguments(kernel_size, spatial_pools, spatial_norm)
         self.channel_gate = ChannelGate(
             channels, reduction, hidden_channels, bias, activation, gate, pool_types
         )
@@ -166,6 +177,7 @@ class CBAM(ConfigMixin, nn.Module):
             if check_bool("spatial", spatial)
             else None
         )
+        self.set_resolved(**self.channel_gate.resolved)
         self.set_config(
             **self.channel_gate.get_config(),
             kernel_size=kernel_size,
@@ -221,6 +233,7 @@ def official_cbam_keys(state_dict: dict) -> dict:
     spatial_gate.conv/bn. Load the result into CBAM(C) (its defaults are the
     official code's).
     """
+    check_state_dict(state_dict, "an official CBAM module")
     converted = {}
     for key, value in state_dict.items():
         prefix = next((p for p in _OFFICIAL_CBAM_KEYS if key.startswith(p)), None)
@@ -237,6 +250,7 @@ def official_resnet_keys(state_dict: dict) -> dict:
     Load the result into resnet18/34/50(attention="cbam") for "ImageNet" models, or
     into ResNet(..., stem="small") for the official "CIFAR" ones.
     """
+    check_state_dict(state_dict, "a torchvision-style ResNet")
     converted = {}
     for key, value in state_dict.items():
         key = key.removeprefix("module.")
@@ -275,6 +289,7 @@ def seed_cbam_keys(state_dict: dict) -> dict:
     the result into CBAM(C, reduction=16, bias=False, spatial_pools=("avg", "max"),
     spatial_norm=False), with the seed's kernel size.
     """
+    check_state_dict(state_dict, "seed 003's CBAM")
     converted = {}
     for key, value in state_dict.items():
         if key not in _SEED_CBAM_KEYS:

@@ -7,7 +7,11 @@ Chapter 6 builds a minimal version and proves it equal to this one.
 import torch
 from torch import nn
 
-from cnn_attention.arguments import check_out_channels, coordinate_hidden_channels
+from cnn_attention.arguments import (
+    check_out_channels,
+    check_state_dict,
+    coordinate_hidden_channels,
+)
 from cnn_attention.torch.activations import create_activation, create_gate
 from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin, register_attention
@@ -42,6 +46,9 @@ class CoordinateAttention(ConfigMixin, nn.Module):
             channels, reduction, hidden_channels, min_hidden_channels
         )
         check_out_channels(channels, out_channels)
+        self.set_resolved(
+            hidden_channels=hidden, reduction=None, min_hidden_channels=None
+        )
         self.set_config(
             channels=channels,
             reduction=reduction,
@@ -97,6 +104,7 @@ def official_coordatt_keys(state_dict: dict) -> dict:
     mbv2_ca.py's CoordAtt names them conv2 and conv3. Load the result into
     CoordinateAttention(C) (its defaults are the official code's).
     """
+    check_state_dict(state_dict, "an official CoordAtt module")
     converted = {}
     for key, value in state_dict.items():
         prefix = next((p for p in _OFFICIAL_COORDATT_KEYS if key.startswith(p)), None)
@@ -130,6 +138,11 @@ def coordinate_attention_maps(model: nn.Module, images) -> list[tuple]:
     for module in model.modules():
         if isinstance(module, CoordinateAttention):
             handles.append(module.register_forward_hook(hook))
+    if not handles:
+        raise ValueError(
+            f"{type(model).__name__} holds no CoordinateAttention module, so there "
+            "are no coordinate attention maps to collect"
+        )
     was_training = model.training
     try:
         model.eval()(torch.as_tensor(images))

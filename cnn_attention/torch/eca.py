@@ -39,6 +39,7 @@ class ECAModule(ConfigMixin, nn.Module):
         self.kernel_size = eca_kernel_size_or_default(
             channels, kernel_size, gamma, beta
         )
+        self.set_resolved(kernel_size=self.kernel_size, gamma=None, beta=None)
         self.set_config(
             channels=channels,
             kernel_size=kernel_size,

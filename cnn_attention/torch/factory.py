@@ -6,6 +6,13 @@ from collections.abc import Callable
 
 from torch import nn
 
+from cnn_attention.arguments import (
+    check_attention_kwargs,
+    check_positive_int,
+    check_registry_name,
+    claim,
+)
+
 
 class ConfigMixin:
     """Keras's get_config() for PyTorch modules: the constructor arguments.
@@ -21,6 +28,17 @@ class ConfigMixin:
     def get_config(self) -> dict:
         return dict(self.config)
 
+    def set_resolved(self, **sizes) -> None:
+        """Record the sizes this module derived from its arguments (its hidden width,
+        say), replacing the arguments they came from (None: no longer needed)."""
+        self.resolved = sizes
+
+    def resolved_config(self) -> dict:
+        """get_config() with derived sizes filled in: two modules built alike compare
+        equal however their arguments were written (reduction=4 or
+        hidden_channels=4 for 16 channels)."""
+        return {**self.get_config(), **getattr(self, "resolved", {})}
+
 
 # name -> class; each module registers itself where it is defined.
 ATTENTION_MODULES: dict[str, type[nn.Module]] = {}
@@ -29,25 +47,18 @@ ATTENTION_MODULES: dict[str, type[nn.Module]] = {}
 def register_attention(name: str):
     """Class decorator: make `create_attention(name, channels)` build this module.
 
-    A name belongs to one class. A class of the same name registered again (a
-    notebook cell that defines the packaged class, or runs twice) leaves the first
-    one in place; another class under a taken name is refused.
+    A name belongs to one class. The same class defined again (a notebook cell run
+    twice: same module, same qualified name) replaces the first; another class
+    under a taken name, even one with the same class name, is refused.
     """
 
+    check_registry_name(name)
+
     def register(module_class):
-        _claim(ATTENTION_MODULES, name, module_class)
+        claim(ATTENTION_MODULES, name, module_class)
         return module_class
 
     return register
-
-
-def _claim(registry: dict, name: str, new_class: type) -> None:
-    known = registry.setdefault(name, new_class)
-    if known.__name__ != new_class.__name__:
-        raise ValueError(
-            f"attention {name!r} is already registered to "
-            f"{known.__module__}.{known.__qualname__}; choose another name"
-        )
 
 
 def create_attention(
@@ -61,6 +72,8 @@ def create_attention(
     import cnn_attention.torch  # noqa: F401  (importing the package registers all)
 
     if attention is None:
+        check_positive_int("channels", channels)
+        check_attention_kwargs(None, kwargs)
         return nn.Identity()
     if isinstance(attention, str):
         if attention not in ATTENTION_MODULES:

@@ -10,8 +10,11 @@ import torch
 from torch import nn
 
 from cnn_attention.arguments import (
+    check_attention_kwargs,
+    check_block_arguments,
+    check_dropout,
     check_positive_int,
-    check_real,
+    check_state_dict,
     make_divisible,
     mobilenet_v2_blocks,
 )
@@ -63,6 +66,14 @@ class InvertedResidual(ConfigMixin, nn.Module):
         attention_kwargs: dict | None = None,
     ):
         super().__init__()
+        attention_kwargs = check_block_arguments(
+            in_channels,
+            out_channels,
+            stride,
+            attention,
+            attention_kwargs,
+            width_name="out_channels",
+        )
         check_positive_int("expand_ratio", expand_ratio)
         self.set_config(
             in_channels=in_channels,
@@ -70,7 +81,7 @@ class InvertedResidual(ConfigMixin, nn.Module):
             stride=stride,
             expand_ratio=expand_ratio,
             attention=attention,
-            attention_kwargs=attention_kwargs,
+            attention_kwargs=attention_kwargs or None,
         )
         hidden = round(in_channels * expand_ratio)
         self.use_shortcut = stride == 1 and in_channels == out_channels
@@ -80,8 +91,11 @@ class InvertedResidual(ConfigMixin, nn.Module):
             else nn.Identity()
         )
         self.depthwise = ConvNormReLU6(hidden, hidden, 3, stride, groups=hidden)
-        self.attention = create_attention(
-            attention if expand_ratio != 1 else None, hidden, **(attention_kwargs or {})
+        # a block without expansion has no attention (nor options for it)
+        self.attention = (
+            create_attention(attention, hidden, **attention_kwargs)
+            if expand_ratio != 1
+            else nn.Identity()
         )
         self.project = ConvNormAct(hidden, out_channels, 1, activation=None)
 
@@ -116,8 +130,8 @@ class MobileNetV2(ConfigMixin, nn.Module):
         super().__init__()
         check_positive_int("num_classes", num_classes)
         check_positive_int("in_channels", in_channels)
-        if check_real("dropout", dropout) < 0 or dropout >= 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        check_dropout(dropout)
+        check_attention_kwargs(attention, attention_kwargs)
         blocks = mobilenet_v2_blocks(width_multiplier)
         self.set_config(
             num_classes=num_classes,
@@ -182,6 +196,7 @@ def official_mobilenet_keys(state_dict: dict) -> dict:
     Load the result into mobilenet_v2(attention="coord"). Keys saved through
     nn.DataParallel ("module." first) are accepted.
     """
+    check_state_dict(state_dict, "the official MobileNetV2 with CA")
     converted = {}
     for key, value in state_dict.items():
         key = key.removeprefix("module.")

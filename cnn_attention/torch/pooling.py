@@ -9,10 +9,11 @@ from cnn_attention.arguments import (
     HeadFactory,
     check_bool,
     check_dropout,
+    check_gem_eps,
     check_gem_exponent,
     check_global_pool,
     check_positive_int,
-    check_real,
+    check_state_dict,
     dual_pool_head_options,
     pooled_channels,
     pooling_head_options,
@@ -39,7 +40,7 @@ class GeM(ConfigMixin, nn.Module):
         self.set_config(
             channels=check_positive_int("channels", channels),
             p=check_gem_exponent(p),
-            eps=check_real("eps", eps, positive=True),
+            eps=check_gem_eps(eps),
             learn_p=check_bool("learn_p", learn_p),
         )
         self.channels = channels
@@ -79,7 +80,7 @@ class GlobalPool(ConfigMixin, nn.Module):
             channels=check_positive_int("channels", channels),
             pool=check_global_pool(pool),
             p=check_gem_exponent(p),
-            eps=check_real("eps", eps, positive=True),
+            eps=check_gem_eps(eps),
             learn_p=check_bool("learn_p", learn_p),
             flatten=check_bool("flatten", flatten),
         )
@@ -127,6 +128,7 @@ class PoolingHead(ConfigMixin, nn.Module):
         learn_p: bool = True,
     ):
         super().__init__()
+        check_positive_int("in_channels", in_channels)
         self.pool = GlobalPool(in_channels, pool, p, eps, learn_p)
         self.set_config(
             in_channels=in_channels,
@@ -162,11 +164,13 @@ class DualPoolHead(ConfigMixin, nn.Module):
         dropout: float = 0.5,
     ):
         super().__init__()
+        check_positive_int("in_channels", in_channels)
         options = dict(dual_pool_head_options(pool, hidden_channels, dropout))
         self.pool = GlobalPool(in_channels, pool, flatten=False)
         check_positive_int("num_classes", num_classes)
         self.set_config(in_channels=in_channels, num_classes=num_classes, **options)
         hidden = in_channels if hidden_channels is None else hidden_channels
+        self.set_resolved(hidden_channels=hidden)
         self.reduce = nn.Conv2d(2 * in_channels, hidden, kernel_size=1)
         self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.fc = nn.Linear(hidden, num_classes)
@@ -206,6 +210,7 @@ def seed_dual_pool_keys(state_dict: dict) -> dict:
     left out. The backbone's names are torchvision's, which the official CBAM code
     uses too, so official_resnet_keys converts them.
     """
+    check_state_dict(state_dict, "seed 004's res18")
     converted = {}
     for key, value in state_dict.items():
         if key.startswith(("feature.", "base.fc.")):

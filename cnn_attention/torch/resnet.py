@@ -7,8 +7,16 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from cnn_attention.arguments import check_choice, check_int_tuple, check_positive_int
+from cnn_attention.arguments import (
+    check_attention_kwargs,
+    check_block_arguments,
+    check_choice,
+    check_head,
+    check_int_tuple,
+    check_positive_int,
+)
 from cnn_attention.torch.blocks import ConvNormAct
+from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin, create_attention
 
 
@@ -30,19 +38,20 @@ class BasicBlock(ConfigMixin, nn.Module):
         attention_kwargs: dict | None = None,
     ):
         super().__init__()
+        attention_kwargs = check_block_arguments(
+            in_channels, width, stride, attention, attention_kwargs
+        )
         out_channels = width * self.expansion
         self.set_config(
             in_channels=in_channels,
             width=width,
             stride=stride,
             attention=attention,
-            attention_kwargs=attention_kwargs,
+            attention_kwargs=attention_kwargs or None,
         )
         self.conv1 = ConvNormAct(in_channels, width, 3, stride)
         self.conv2 = ConvNormAct(width, out_channels, 3, activation=None)
-        self.attention = create_attention(
-            attention, out_channels, **(attention_kwargs or {})
-        )
+        self.attention = create_attention(attention, out_channels, **attention_kwargs)
         self.downsample = _shortcut(in_channels, out_channels, stride)
         self.relu = nn.ReLU(inplace=True)
 
@@ -68,20 +77,21 @@ class Bottleneck(ConfigMixin, nn.Module):
         attention_kwargs: dict | None = None,
     ):
         super().__init__()
+        attention_kwargs = check_block_arguments(
+            in_channels, width, stride, attention, attention_kwargs
+        )
         out_channels = width * self.expansion
         self.set_config(
             in_channels=in_channels,
             width=width,
             stride=stride,
             attention=attention,
-            attention_kwargs=attention_kwargs,
+            attention_kwargs=attention_kwargs or None,
         )
         self.conv1 = ConvNormAct(in_channels, width, 1)
         self.conv2 = ConvNormAct(width, width, 3, stride)
         self.conv3 = ConvNormAct(width, out_channels, 1, activation=None)
-        self.attention = create_attention(
-            attention, out_channels, **(attention_kwargs or {})
-        )
+        self.attention = create_attention(attention, out_channels, **attention_kwargs)
         self.downsample = _shortcut(in_channels, out_channels, stride)
         self.relu = nn.ReLU(inplace=True)
 
@@ -102,10 +112,15 @@ class ClassifierHead(ConfigMixin, nn.Module):
 
     def __init__(self, in_channels: int, num_classes: int):
         super().__init__()
-        self.set_config(in_channels=in_channels, num_classes=num_classes)
+        self.set_config(
+            in_channels=check_positive_int("in_channels", in_channels),
+            num_classes=check_positive_int("num_classes", num_classes),
+        )
+        self.in_channels = in_channels
         self.fc = nn.Linear(in_channels, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(x, self.in_channels, self.label)
         return self.fc(x.mean(dim=(2, 3)))  # (N, C, H, W) -> (N, C) -> (N, classes)
 
 
@@ -145,6 +160,9 @@ class ResNet(ConfigMixin, nn.Module):
         layers = check_int_tuple("layers", layers)
         widths = check_int_tuple("widths", widths, length=len(layers))
         check_positive_int("num_classes", num_classes)
+        check_positive_int("in_channels", in_channels)
+        check_head(head)
+        check_attention_kwargs(attention, attention_kwargs)
         self.set_config(
             block=block,
             layers=layers,

@@ -6,7 +6,7 @@ Chapter 2 builds a minimal version and proves it equal to this one.
 import torch
 from torch import nn
 
-from cnn_attention.arguments import check_bool, se_hidden_channels
+from cnn_attention.arguments import check_bool, check_state_dict, se_hidden_channels
 from cnn_attention.torch.activations import create_activation, create_gate
 from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin, register_attention
@@ -41,6 +41,7 @@ class SEModule(ConfigMixin, nn.Module):
     ):
         super().__init__()
         hidden = se_hidden_channels(channels, reduction, hidden_channels)
+        self.set_resolved(hidden_channels=hidden, reduction=None)
         self.set_config(
             channels=channels,
             reduction=reduction,
@@ -69,6 +70,7 @@ def senet_pytorch_keys(state_dict: dict) -> dict:
     Its `fc` is Sequential(Linear, ReLU, Linear, Sigmoid): fc.0 -> fc1, fc.2 -> fc2.
     Load the result into SEModule(C, r, bias=False).
     """
+    check_state_dict(state_dict, "a senet.pytorch SELayer")
     renames = {"fc.0.": "fc1.", "fc.2.": "fc2."}
     converted = {}
     for key, value in state_dict.items():

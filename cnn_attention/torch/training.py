@@ -7,8 +7,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from cnn_attention.arguments import check_positive_int, check_real
-from cnn_attention.data import batch_indices
+from cnn_attention.arguments import check_bool, check_positive_int, check_real
+from cnn_attention.data import batch_indices, batch_starts, check_batching, check_labels
 
 
 def train_classifier(
@@ -34,21 +34,21 @@ def train_classifier(
     gives the same numbers on every machine with the same libraries; None keeps the
     current setting.
     """
-    for name, value in [("epochs", epochs), ("batch_size", batch_size)]:
-        check_positive_int(name, value)
+    images = torch.as_tensor(images)
+    if images.dim() == 0 or len(images) == 0:
+        raise ValueError(f"need at least one image, got images of shape {images.shape}")
+    check_batching(len(images), batch_size, epochs, seed)
     check_real("learning_rate", learning_rate, positive=True)
+    check_bool("progress", progress)
     if threads is not None:
         check_positive_int("threads", threads)
-    images, labels = torch.as_tensor(images), torch.as_tensor(labels)
-    if len(images) != len(labels) or len(images) == 0:
-        raise ValueError(
-            f"need as many labels as images, at least one: {len(images)} images, "
-            f"{len(labels)} labels"
-        )
+    labels = torch.from_numpy(
+        check_labels(labels, len(images), _num_outputs(model, images))
+    )
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     # cosine decay to zero: the last steps are small, so the final weights do not
     # depend on where the last noisy batch happened to push them
-    steps = epochs * -(-len(images) // batch_size)
+    steps = epochs * len(batch_starts(len(images), batch_size))
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
     losses = []
     model.train()
@@ -75,10 +75,25 @@ def train_classifier(
 
 
 @torch.no_grad()
+def _num_outputs(model: nn.Module, images: torch.Tensor) -> int:
+    """How many classes `model` scores: its output width on one image (eval mode,
+    so BatchNorm's statistics are left alone)."""
+    was_training = model.training
+    model.eval()
+    try:
+        return model(images[:1]).shape[-1]
+    finally:
+        model.train(was_training)
+
+
+@torch.no_grad()
 def predict(model: nn.Module, images, batch_size: int = 256) -> np.ndarray:
-    """Class predictions (N,) of `model` in eval mode."""
+    """Class predictions (N,) of `model` in eval mode (an empty batch gives (0,))."""
+    check_positive_int("batch_size", batch_size)
     model.eval()
     images = torch.as_tensor(images)
+    if len(images) == 0:
+        return np.zeros(0, np.int64)
     batches = [
         model(images[i : i + batch_size]) for i in range(0, len(images), batch_size)
     ]
@@ -86,8 +101,12 @@ def predict(model: nn.Module, images, batch_size: int = 256) -> np.ndarray:
 
 
 def accuracy(model: nn.Module, images, labels) -> float:
-    """Fraction of `images` that `model` classifies as `labels`."""
-    return float((predict(model, images) == np.asarray(labels)).mean())
+    """Fraction of `images` that `model` classifies as `labels` ((N,) or (N, 1))."""
+    predictions = predict(model, images)
+    labels = check_labels(labels, len(predictions))
+    if len(labels) == 0:
+        raise ValueError("accuracy needs at least one image")
+    return float((predictions == labels).mean())
 
 
 @torch.no_grad()
@@ -103,6 +122,12 @@ def recalibrate_batch_norm(
     import copy
 
     check_positive_int("batch_size", batch_size)
+    images = torch.as_tensor(images)
+    if images.dim() == 0 or len(images) == 0:
+        raise ValueError(
+            "recalibrate_batch_norm needs images to average over; got images of "
+            f"shape {tuple(images.shape)} (the statistics would be reset to 0 and 1)"
+        )
     model = copy.deepcopy(model)
     for module in model.modules():
         if isinstance(module, nn.modules.batchnorm._BatchNorm):
