@@ -29,7 +29,21 @@ def build_sublayers(layer, input_shape, in_channels: int) -> None:
     (which build from the recorded input shape, then set weights) find every
     weight in place."""
     check_feature_map(input_shape, in_channels, channels_last=True, layer=layer.label)
+    if _in_symbolic_pass():
+        # Built by an enclosing layer's symbolic pass, which calls this layer right
+        # after building it: that call builds the sublayers. A pass of our own would
+        # trace them a second time (a fifth of a Keras MobileNetV2's build time).
+        return
     layer.compute_output_spec(keras.KerasTensor(tuple(input_shape)))
+
+
+def _in_symbolic_pass() -> bool:
+    try:  # Keras's own scope for compute_output_spec, not public API: if it moves,
+        # the only cost is the second trace.
+        from keras.src.backend.common.symbolic_scope import in_symbolic_scope
+    except ImportError:
+        return False
+    return in_symbolic_scope()
 
 
 @keras.saving.register_keras_serializable(package="cnn_attention")
