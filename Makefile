@@ -9,12 +9,14 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export TF_ENABLE_ONEDNN_OPTS := 0
 export KERAS_BACKEND := tensorflow
 
-.PHONY: help venv book test test-colab execute serve screenshots benchmark results \
+.PHONY: help venv book test test-slow test-colab execute serve screenshots benchmark results \
         workshop set-repository clean distclean
 
 help:
 	@echo "make book         build the HTML book into _build/html (warnings are errors)"
 	@echo "make test         run every test: nbval over all notebooks + unit tests"
+	@echo "make test-slow    the property tests with 300 examples each, and the hostile"
+	@echo "                  run's outcomes per backend (tools/hostile_run.py)"
 	@echo "make test-colab   nbval over the notebooks with Colab's Keras and TensorFlow"
 	@echo "                  (requirements-colab.txt) in .venv-colab; not part of make test"
 	@echo "make execute      re-execute every notebook in place, top to bottom (authors)"
@@ -45,6 +47,12 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The property tests drawing 300 examples each instead of make test's 20 (about a
+# minute more), and the hostile run's table of outcomes per backend.
+test-slow: $(STAMP)
+	PROPERTY_EXAMPLES=300 $(BIN)/python -m pytest tests/test_properties.py
+	$(BIN)/python tools/hostile_run.py
 
 # The committed outputs under Colab's Keras and TensorFlow: a second environment with
 # requirements.txt's pins, those named in requirements-colab.txt replaced by its own.

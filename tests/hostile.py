@@ -11,11 +11,12 @@ Each case ends in one of six categories:
     unclear   a bad input refused with another exception or a message that does not
               name the argument (a defect)
 
-`tests/test_hostile.py` runs every case (PyTorch and the Keras layers on TensorFlow in
-the test process, the Keras layers on JAX and torch in one subprocess each) and
-fails on any defect. `tools/hostile_run.py` prints the counts per category and
-backend. Run this file as a script (`python tests/hostile.py keras`) to print the
-Keras cases' outcomes on the backend that KERAS_BACKEND names, as JSON.
+`tests/test_hostile.py` runs the framework-free, PyTorch and Keras-on-TensorFlow
+cases in `make test` and fails on any defect; `tools/hostile_run.py` (in
+`make test-slow`) runs every case on every Keras backend, prints the counts per
+category and backend, and fails on any defect. Run this file as a script
+(`python tests/hostile.py keras`) to print the Keras cases' outcomes on the backend
+that KERAS_BACKEND names, as JSON.
 """
 
 import copy
@@ -46,10 +47,14 @@ class Case:
     name: str
     run: Callable[[], object]
     refuse: tuple | None = None
+    # One of the valid uses tried on every Keras layer (functional model, .keras,
+    # pickle...): about 10 s on TensorFlow, so make test leaves them to make test-slow,
+    # which runs them on every backend.
+    sweep: bool = False
 
 
-def valid(name, run):
-    return Case(name, run, None)
+def valid(name, run, sweep=False):
+    return Case(name, run, None, sweep)
 
 
 def invalid(name, run, *words):
@@ -1046,13 +1051,13 @@ def keras_cases() -> list:
             return difference <= 1e-4
 
         cases += [
-            valid(f"keras {name}: functional model", functional),
-            valid(f"keras {name}: empty batch", empty_batch),
-            valid(f"keras {name}: .keras save and load", saved_and_loaded),
-            valid(f"keras {name}: deepcopy when built", deep_copy),
-            valid(f"keras {name}: pickle when built", pickled),
-            valid(f"keras {name}: from_config", from_config),
-            valid(f"keras {name}: equal to PyTorch with ported weights", ported),
+            valid(f"keras {name}: functional model", functional, sweep=True),
+            valid(f"keras {name}: empty batch", empty_batch, sweep=True),
+            valid(f"keras {name}: .keras save and load", saved_and_loaded, sweep=True),
+            valid(f"keras {name}: deepcopy when built", deep_copy, sweep=True),
+            valid(f"keras {name}: pickle when built", pickled, sweep=True),
+            valid(f"keras {name}: from_config", from_config, sweep=True),
+            valid(f"keras {name}: equal to PyTorch, ported", ported, sweep=True),
             invalid(f"keras {name}: count_parameters unbuilt", count_unbuilt, "built"),
         ]
         if name not in ("spatial gate", "extra level", "channel adapter"):

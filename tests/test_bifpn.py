@@ -326,6 +326,10 @@ OTHER_BACKEND_SCRIPT = textwrap.dedent(
         difference = compare_torch_keras(torch_model, keras_model, maps)
         outputs = [y.tolist() for y in keras_outputs(keras_model, maps)]
         results[fusion] = [difference, outputs]
+    # In a functional model of unknown sizes (symbolic on JAX and torch).
+    inputs = [keras.Input((None, None, width)) for width in SMALL["in_channels"]]
+    functional = keras.Model(inputs, keras_model(inputs))
+    results["functional"] = [y.tolist() for y in keras_outputs(functional, maps)]
     print(json.dumps(results))
     """
 )
@@ -333,7 +337,10 @@ OTHER_BACKEND_SCRIPT = textwrap.dedent(
 
 def check_other_backend_results(on_backend):
     """Called by tests/test_other_backends.py with what the script printed."""
-    assert set(on_backend) == {"fast", "softmax", "sum"}
+    assert set(on_backend) == {"fast", "softmax", "sum", "functional"}
+    # the last model made (sum fusion), called through a functional model
+    for y, e in zip(on_backend.pop("functional"), on_backend["sum"][1], strict=True):
+        np.testing.assert_allclose(np.array(y, "float32"), e, atol=1e-5)
     for fusion, (difference, outputs) in on_backend.items():
         assert difference <= 1e-4, fusion
         _, on_tensorflow = make_pair(fusion=fusion)

@@ -6,7 +6,8 @@
 
 The framework-free cases and the PyTorch cases run in one process; the Keras cases
 once per backend (TensorFlow, JAX, torch), each in its own process, since Keras picks
-its backend once per process.
+its backend once per process. Exits with status 1 when any case is a defect
+(silent, wrong, failed or unclear).
 """
 
 import argparse
@@ -80,6 +81,9 @@ def main() -> None:
                     print(f"[{label}] {category}: {name} -- {detail}")
     if arguments.output:
         Path(arguments.output).write_text(json.dumps(outcomes, indent=1))
+    defects = sum(totals[category] for category in DEFECTS)
+    if defects:
+        raise SystemExit(f"{defects} defects (run with --defects to list them)")
 
 
 if __name__ == "__main__":

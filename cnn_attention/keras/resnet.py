@@ -181,6 +181,10 @@ class ResNet(ConfigMixin, keras.Model):
 
     Same arguments as the PyTorch ResNet (see its docstring). A model built with
     attention given by name can be saved and loaded; a callable cannot be serialized.
+
+    ``dtype="float64"`` gives every layer, the head included, float64 weights. On the
+    JAX backend the computation stays float32 unless JAX's ``jax_enable_x64`` flag is
+    on (JAX's own default, not ours); TensorFlow and torch compute in float64.
     """
 
     def __init__(
