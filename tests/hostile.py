@@ -630,31 +630,7 @@ def torch_cases() -> list:
     def same(a, b, tolerance=1e-6):
         return bool(torch.allclose(a, b, atol=tolerance, rtol=0))
 
-    def attention_modules():
-        return {
-            "se": lambda: ct.SEModule(16, 4),
-            "eca": lambda: ct.ECAModule(16),
-            "cbam": lambda: ct.CBAM(16, 4),
-            "cbam parallel": lambda: ct.CBAM(16, 4, arrangement="parallel"),
-            "coord": lambda: ct.CoordinateAttention(16, 4),
-            "channel gate": lambda: ct.ChannelGate(16, 4),
-            "spatial gate": lambda: ct.SpatialGate(),
-            "gem": lambda: ct.GeM(16),
-            "global pool catavgmax": lambda: ct.GlobalPool(16, "catavgmax"),
-            "pooling head gem": lambda: ct.PoolingHead(16, 3, "gem"),
-            "dual pool head": lambda: ct.DualPoolHead(16, 3),
-            "classifier head": lambda: ct.ClassifierHead(16, 3),
-            "conv norm act": lambda: ct.ConvNormAct(16, 8),
-            "basic block se": lambda: ct.BasicBlock(16, 16, attention="se"),
-            "bottleneck cbam": lambda: ct.Bottleneck(16, 4, attention="cbam"),
-            "inverted residual coord": lambda: ct.InvertedResidual(
-                16, 16, attention="coord"
-            ),
-            "extra level": lambda: ct.ExtraLevel(16, 8),
-            "channel adapter": lambda: ct.ChannelAdapter(16, 8),
-        }
-
-    for name, make in attention_modules().items():
+    for name, make in layers_to_try(ct).items():
 
         def forward(make=make):
             module = make().eval()
@@ -778,11 +754,6 @@ def torch_cases() -> list:
 
     cases += [
         valid("torch accuracy with (N, 1) labels", accuracy_column_labels),
-        invalid(
-            "torch accuracy with 5 labels for 12 images",
-            lambda: ct.accuracy(tiny_resnet(), images, labels[:5]),
-            "labels",
-        ),
         valid("torch predict of an empty batch", predict_empty),
         invalid(
             "torch predict(batch_size=0)",
@@ -790,34 +761,7 @@ def torch_cases() -> list:
             "batch_size",
         ),
         valid("torch train_classifier, last batch of one", train_last_batch_of_one),
-        invalid(
-            "torch train_classifier(seed=True)",
-            lambda: ct.train_classifier(
-                tiny_resnet(), images, labels, epochs=1, seed=True
-            ),
-            "seed",
-        ),
-        invalid(
-            "torch train_classifier(seed=-1)",
-            lambda: ct.train_classifier(
-                tiny_resnet(), images, labels, epochs=1, seed=-1
-            ),
-            "seed",
-        ),
-        invalid(
-            "torch train_classifier(progress='no')",
-            lambda: ct.train_classifier(
-                tiny_resnet(), images, labels, epochs=1, progress="no"
-            ),
-            "progress",
-        ),
-        invalid(
-            "torch train_classifier labels out of range",
-            lambda: ct.train_classifier(
-                tiny_resnet(), images, labels + 3, epochs=1, progress=False
-            ),
-            "labels",
-        ),
+        *twin_cases(ct, "torch", tiny_resnet, images, labels),
         valid(
             "torch ResNet float64 with pooling_head()",
             float64_heads(ct.pooling_head("gem")),
@@ -862,47 +806,6 @@ def torch_cases() -> list:
             lambda: ct.BiFPN((16, 16), 8, 1, 3)([x, torch.randn(3, 16, 3, 4)]),
             "batch",
         ),
-        invalid("torch GeM(eps=1e-300)", lambda: ct.GeM(8, eps=1e-300), "eps"),
-        invalid("torch GeM(p=1e300)", lambda: ct.GeM(8, p=1e300), "p"),
-        invalid(
-            "torch create_attention(None, -5)",
-            lambda: ct.create_attention(None, -5),
-            "channels",
-        ),
-        invalid(
-            "torch create_attention(None, 8, reduction=4)",
-            lambda: ct.create_attention(None, 8, reduction=4),
-            "reduction",
-        ),
-        invalid(
-            "torch create_attention('se', 8.0)",
-            lambda: ct.create_attention("se", 8.0),
-            "channels",
-        ),
-        invalid(
-            "torch register_attention(5)", lambda: ct.register_attention(5), "name"
-        ),
-        invalid(
-            "torch register_attention('')", lambda: ct.register_attention(""), "name"
-        ),
-        invalid(
-            "torch CBAM(spatial=False, spatial_pools=5)",
-            lambda: ct.CBAM(16, 4, spatial=False, spatial_pools=5),
-            "spatial_pools",
-        ),
-        invalid(
-            "torch CBAM(spatial=False, kernel_size=4)",
-            lambda: ct.CBAM(16, 4, spatial=False, kernel_size=4),
-            "kernel_size",
-        ),
-        invalid(
-            "torch CBAM(spatial_norm='yes')",
-            lambda: ct.CBAM(16, 4, spatial_norm="yes"),
-            "spatial_norm",
-        ),
-        invalid(
-            "torch resnet18(head='gem')", lambda: ct.resnet18(10, head="gem"), "head"
-        ),
         invalid(
             "torch ResNet with a head of the wrong width",
             lambda: tiny_resnet(head=lambda c, n: ct.ClassifierHead(c + 1, n))(images),
@@ -927,16 +830,6 @@ def torch_cases() -> list:
             "torch train_fusion_toy(seed=True)",
             lambda: ct.train_fusion_toy(0, True, steps=1),
             "seed",
-        ),
-        invalid(
-            "torch activation='' (ConvNormAct)",
-            lambda: ct.ConvNormAct(4, 8, activation=""),
-            "activation",
-        ),
-        invalid(
-            "torch activation=False (ConvNormAct)",
-            lambda: ct.ConvNormAct(4, 8, activation=False),
-            "activation",
         ),
         valid("torch jit.save(script(SEModule))", jit_save(lambda: ct.SEModule(16, 4))),
         valid(
@@ -971,36 +864,12 @@ def keras_cases() -> list:
     def same(a, b, tolerance=1e-5):
         return U.max_abs_diff(a, b) <= tolerance
 
-    def layers_to_try():
-        return {
-            "se": lambda: ck.SEModule(16, 4, name="m"),
-            "eca": lambda: ck.ECAModule(16, name="m"),
-            "cbam": lambda: ck.CBAM(16, 4, name="m"),
-            "cbam parallel": lambda: ck.CBAM(16, 4, arrangement="parallel", name="m"),
-            "coord": lambda: ck.CoordinateAttention(16, 4, name="m"),
-            "channel gate": lambda: ck.ChannelGate(16, 4, name="m"),
-            "spatial gate": lambda: ck.SpatialGate(name="m"),
-            "gem": lambda: ck.GeM(16, name="m"),
-            "global pool catavgmax": lambda: ck.GlobalPool(16, "catavgmax", name="m"),
-            "pooling head gem": lambda: ck.PoolingHead(16, 3, "gem", name="m"),
-            "dual pool head": lambda: ck.DualPoolHead(16, 3, name="m"),
-            "classifier head": lambda: ck.ClassifierHead(16, 3, name="m"),
-            "conv norm act": lambda: ck.ConvNormAct(16, 8, name="m"),
-            "basic block se": lambda: ck.BasicBlock(16, 16, attention="se", name="m"),
-            "bottleneck cbam": lambda: ck.Bottleneck(16, 4, attention="cbam", name="m"),
-            "inverted residual coord": lambda: ck.InvertedResidual(
-                16, 16, attention="coord", name="m"
-            ),
-            "extra level": lambda: ck.ExtraLevel(16, 8, name="m"),
-            "channel adapter": lambda: ck.ChannelAdapter(16, 8, name="m"),
-        }
-
     def built(make):
         layer = make()
         layer(x)
         return layer
 
-    for name, make in layers_to_try().items():
+    for name, make in layers_to_try(ck, name="m").items():
 
         def functional(make=make):
             inputs = keras.Input((5, 7, 16))
@@ -1044,7 +913,7 @@ def keras_cases() -> list:
 
             import cnn_attention.torch as ct
 
-            twin = _torch_twin(ct, name)
+            twin = layers_to_try(ct)[name]()
             ct.randomize(twin, seed=3)
             layer = make()
             difference = U.compare_torch_keras(twin, layer, U.to_channels_first(x))
@@ -1172,11 +1041,6 @@ def keras_cases() -> list:
 
     cases += [
         valid("keras accuracy with (N, 1) labels", accuracy_column_labels),
-        invalid(
-            "keras accuracy with 5 labels for 12 images",
-            lambda: ck.accuracy(tiny_resnet(), images, labels[:5]),
-            "labels",
-        ),
         valid(
             "keras ResNet with a GeM head: .keras save and load",
             resnet_saved(ck.pooling_head("gem")),
@@ -1212,27 +1076,7 @@ def keras_cases() -> list:
             port_weights_resolved({"reduction": 4}, {"hidden_channels": 4}, "SEModule"),
         ),
         valid("keras train_classifier, last batch of one", train_last_batch_of_one),
-        invalid(
-            "keras train_classifier labels out of range",
-            lambda: ck.train_classifier(
-                tiny_resnet(), images, labels + 3, epochs=1, progress=False
-            ),
-            "labels",
-        ),
-        invalid(
-            "keras train_classifier(seed=True)",
-            lambda: ck.train_classifier(
-                tiny_resnet(), images, labels, epochs=1, seed=True
-            ),
-            "seed",
-        ),
-        invalid(
-            "keras train_classifier(progress='no')",
-            lambda: ck.train_classifier(
-                tiny_resnet(), images, labels, epochs=1, progress="no"
-            ),
-            "progress",
-        ),
+        *twin_cases(ck, "keras", tiny_resnet, images, labels),
         valid(
             "keras ResNet float64 with pooling_head()",
             float64_heads(ck.pooling_head("gem")),
@@ -1273,39 +1117,6 @@ def keras_cases() -> list:
             ),
             "batch",
         ),
-        invalid("keras GeM(eps=1e-300)", lambda: ck.GeM(8, eps=1e-300), "eps"),
-        invalid("keras GeM(p=1e300)", lambda: ck.GeM(8, p=1e300), "p"),
-        invalid(
-            "keras create_attention(None, -5)",
-            lambda: ck.create_attention(None, -5),
-            "channels",
-        ),
-        invalid(
-            "keras create_attention(None, 8, reduction=4)",
-            lambda: ck.create_attention(None, 8, reduction=4),
-            "reduction",
-        ),
-        invalid(
-            "keras register_attention(5)", lambda: ck.register_attention(5), "name"
-        ),
-        invalid(
-            "keras CBAM(spatial=False, spatial_pools=5)",
-            lambda: ck.CBAM(16, 4, spatial=False, spatial_pools=5),
-            "spatial_pools",
-        ),
-        invalid(
-            "keras CBAM(spatial=False, kernel_size=4)",
-            lambda: ck.CBAM(16, 4, spatial=False, kernel_size=4),
-            "kernel_size",
-        ),
-        invalid(
-            "keras CBAM(spatial_norm='yes')",
-            lambda: ck.CBAM(16, 4, spatial_norm="yes"),
-            "spatial_norm",
-        ),
-        invalid(
-            "keras resnet18(head='gem')", lambda: ck.resnet18(10, head="gem"), "head"
-        ),
         invalid(
             "keras ClassifierHead(8, 3) on H = 0",
             lambda: built(lambda: ck.ClassifierHead(16, 3, name="m"))(x[:, :0]),
@@ -1321,11 +1132,6 @@ def keras_cases() -> list:
             lambda: ck.BasicBlock(16, 16, name="m").build((None, 16, 5, 7)),
             "channels",
         ),
-        invalid(
-            "keras ConvNormAct(activation='')",
-            lambda: ck.ConvNormAct(4, 8, activation=""),
-            "activation",
-        ),
     ]
     return cases
 
@@ -1336,30 +1142,120 @@ def _jax_x64() -> bool:
     return bool(jax.config.jax_enable_x64)
 
 
-def _torch_twin(ct, name: str):
-    """The PyTorch module that `keras_cases` builds under `name`."""
-    return {
-        "se": lambda: ct.SEModule(16, 4),
-        "eca": lambda: ct.ECAModule(16),
-        "cbam": lambda: ct.CBAM(16, 4),
-        "cbam parallel": lambda: ct.CBAM(16, 4, arrangement="parallel"),
-        "coord": lambda: ct.CoordinateAttention(16, 4),
-        "channel gate": lambda: ct.ChannelGate(16, 4),
-        "spatial gate": lambda: ct.SpatialGate(),
-        "gem": lambda: ct.GeM(16),
-        "global pool catavgmax": lambda: ct.GlobalPool(16, "catavgmax"),
-        "pooling head gem": lambda: ct.PoolingHead(16, 3, "gem"),
-        "dual pool head": lambda: ct.DualPoolHead(16, 3),
-        "classifier head": lambda: ct.ClassifierHead(16, 3),
-        "conv norm act": lambda: ct.ConvNormAct(16, 8),
-        "basic block se": lambda: ct.BasicBlock(16, 16, attention="se"),
-        "bottleneck cbam": lambda: ct.Bottleneck(16, 4, attention="cbam"),
-        "inverted residual coord": lambda: ct.InvertedResidual(
-            16, 16, attention="coord"
+def twin_cases(f, label: str, tiny_resnet, images, labels) -> list:
+    """Bad inputs refused alike by both frameworks: `f` is cnn_attention.torch or
+    cnn_attention.keras, `images` and `labels` in its layout, `tiny_resnet(**kwargs)`
+    a small ResNet of `f`."""
+
+    def train(**arguments):
+        arguments = {"epochs": 1, "progress": False, **arguments}
+        return lambda: f.train_classifier(tiny_resnet(), images, **arguments)
+
+    return [
+        invalid(
+            f"{label} accuracy with 5 labels for 12 images",
+            lambda: f.accuracy(tiny_resnet(), images, labels[:5]),
+            "labels",
         ),
-        "extra level": lambda: ct.ExtraLevel(16, 8),
-        "channel adapter": lambda: ct.ChannelAdapter(16, 8),
-    }[name]()
+        invalid(
+            f"{label} train_classifier(seed=True)",
+            train(labels=labels, seed=True),
+            "seed",
+        ),
+        invalid(
+            f"{label} train_classifier(seed=-1)", train(labels=labels, seed=-1), "seed"
+        ),
+        invalid(
+            f"{label} train_classifier(progress='no')",
+            train(labels=labels, progress="no"),
+            "progress",
+        ),
+        invalid(
+            f"{label} train_classifier labels out of range",
+            train(labels=labels + 3),
+            "labels",
+        ),
+        invalid(f"{label} GeM(eps=1e-300)", lambda: f.GeM(8, eps=1e-300), "eps"),
+        invalid(f"{label} GeM(p=1e300)", lambda: f.GeM(8, p=1e300), "p"),
+        invalid(
+            f"{label} create_attention(None, -5)",
+            lambda: f.create_attention(None, -5),
+            "channels",
+        ),
+        invalid(
+            f"{label} create_attention(None, 8, reduction=4)",
+            lambda: f.create_attention(None, 8, reduction=4),
+            "reduction",
+        ),
+        invalid(
+            f"{label} create_attention('se', 8.0)",
+            lambda: f.create_attention("se", 8.0),
+            "channels",
+        ),
+        invalid(
+            f"{label} register_attention(5)", lambda: f.register_attention(5), "name"
+        ),
+        invalid(
+            f"{label} register_attention('')", lambda: f.register_attention(""), "name"
+        ),
+        invalid(
+            f"{label} CBAM(spatial=False, spatial_pools=5)",
+            lambda: f.CBAM(16, 4, spatial=False, spatial_pools=5),
+            "spatial_pools",
+        ),
+        invalid(
+            f"{label} CBAM(spatial=False, kernel_size=4)",
+            lambda: f.CBAM(16, 4, spatial=False, kernel_size=4),
+            "kernel_size",
+        ),
+        invalid(
+            f"{label} CBAM(spatial_norm='yes')",
+            lambda: f.CBAM(16, 4, spatial_norm="yes"),
+            "spatial_norm",
+        ),
+        invalid(
+            f"{label} resnet18(head='gem')", lambda: f.resnet18(10, head="gem"), "head"
+        ),
+        invalid(
+            f"{label} ConvNormAct(activation='')",
+            lambda: f.ConvNormAct(4, 8, activation=""),
+            "activation",
+        ),
+        invalid(
+            f"{label} ConvNormAct(activation=False)",
+            lambda: f.ConvNormAct(4, 8, activation=False),
+            "activation",
+        ),
+    ]
+
+
+def layers_to_try(framework, **options) -> dict:
+    """{name: a function making it} for the layers whose valid uses are tried:
+    `framework` is cnn_attention.torch or cnn_attention.keras (same names and
+    arguments); `options` go to every constructor (a Keras name)."""
+    f = framework
+    return {
+        "se": lambda: f.SEModule(16, 4, **options),
+        "eca": lambda: f.ECAModule(16, **options),
+        "cbam": lambda: f.CBAM(16, 4, **options),
+        "cbam parallel": lambda: f.CBAM(16, 4, arrangement="parallel", **options),
+        "coord": lambda: f.CoordinateAttention(16, 4, **options),
+        "channel gate": lambda: f.ChannelGate(16, 4, **options),
+        "spatial gate": lambda: f.SpatialGate(**options),
+        "gem": lambda: f.GeM(16, **options),
+        "global pool catavgmax": lambda: f.GlobalPool(16, "catavgmax", **options),
+        "pooling head gem": lambda: f.PoolingHead(16, 3, "gem", **options),
+        "dual pool head": lambda: f.DualPoolHead(16, 3, **options),
+        "classifier head": lambda: f.ClassifierHead(16, 3, **options),
+        "conv norm act": lambda: f.ConvNormAct(16, 8, **options),
+        "basic block se": lambda: f.BasicBlock(16, 16, attention="se", **options),
+        "bottleneck cbam": lambda: f.Bottleneck(16, 4, attention="cbam", **options),
+        "inverted residual coord": lambda: f.InvertedResidual(
+            16, 16, attention="coord", **options
+        ),
+        "extra level": lambda: f.ExtraLevel(16, 8, **options),
+        "channel adapter": lambda: f.ChannelAdapter(16, 8, **options),
+    }
 
 
 def main(argv: list) -> None:

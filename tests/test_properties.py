@@ -15,6 +15,7 @@ import io
 import os
 import pickle
 
+import hostile
 import keras
 import numpy as np
 import torch
@@ -158,6 +159,8 @@ WRONG_VALUES = {
     "count": st.sampled_from([True, False, 0, -1, 2.5, "8", None, float("nan")])
     | st.integers(max_value=0)
     | st.floats(allow_nan=True),
+    "optional count": st.sampled_from([True, False, 0, -1, 2.5, "8", float("nan")])
+    | st.integers(max_value=0),
     "bool": st.sampled_from(["False", "True", 0, 1, None, "yes", 1.0]),
     "choice": st.sampled_from(["", "Sigmoid", "relu6", None, 0, False, "swish "])
     | st.text(max_size=5).filter(
@@ -166,42 +169,25 @@ WRONG_VALUES = {
     "real": st.sampled_from(
         [float("nan"), float("inf"), -float("inf"), True, "2", None]
     ),
+    "positive real": st.sampled_from([float("nan"), float("inf"), True, "2", None])
+    | st.floats(max_value=0),
     "odd kernel": st.integers(-4, 12).filter(lambda k: k < 1 or k % 2 == 0)
     | st.sampled_from([True, "7", 3.0]),
 }
+# The kinds of each argument, as tests/hostile.py's table records them.
+REGISTERED = {
+    "se": "SEModule",
+    "eca": "ECAModule",
+    "cbam": "CBAM",
+    "coord": "CoordinateAttention",
+}
 ARGUMENT_KINDS = {
-    "se": dict(
-        channels="count",
-        reduction="count",
-        bias="bool",
-        activation="choice",
-        gate="choice",
-    ),
-    "eca": dict(
-        channels="count",
-        kernel_size="odd kernel",
-        gamma="real",
-        beta="real",
-        gate="choice",
-    ),
-    "cbam": dict(
-        channels="count",
-        reduction="count",
-        bias="bool",
-        activation="choice",
-        gate="choice",
-        kernel_size="odd kernel",
-        spatial_norm="bool",
-        spatial="bool",
-        arrangement="choice",
-    ),
-    "coord": dict(
-        channels="count",
-        reduction="count",
-        min_hidden_channels="count",
-        activation="choice",
-        gate="choice",
-    ),
+    name: {
+        argument: kind
+        for argument, kind in hostile.CONSTRUCTORS[constructor][1].items()
+        if kind in WRONG_VALUES
+    }
+    for name, constructor in REGISTERED.items()
 }
 
 
