@@ -14,8 +14,9 @@ export KERAS_BACKEND := tensorflow
 
 help:
 	@echo "make book         build the HTML book into _build/html (warnings are errors)"
-	@echo "make test         run every test: nbval over all notebooks + unit tests"
-	@echo "make test-slow    the property tests with 300 examples each, and the hostile"
+	@echo "make test         nbval over all notebooks + unit tests, within 5 minutes"
+	@echo "make test-slow    what make test leaves out: the Keras layers on JAX and torch,"
+	@echo "                  the property tests with 300 examples each, and the hostile"
 	@echo "                  run's outcomes per backend (tools/hostile_run.py)"
 	@echo "make test-colab   nbval over the notebooks with Colab's Keras and TensorFlow"
 	@echo "                  (requirements-colab.txt) in .venv-colab; not part of make test"
@@ -46,12 +47,14 @@ book: $(STAMP)
 	@echo "Open _build/html/index.html in a browser, or run 'make serve'."
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
 
-# The property tests drawing 300 examples each instead of make test's 20 (about a
-# minute more), and the hostile run's table of outcomes per backend.
+# What make test leaves out to keep within 5 minutes on two cores: the tests marked
+# slow (the Keras layers on JAX and on torch), the property tests drawing 300
+# examples each instead of 20, and every hostile case on every backend (with its
+# table of outcomes). About 5 minutes.
 test-slow: $(STAMP)
-	PROPERTY_EXAMPLES=300 $(BIN)/python -m pytest tests/test_properties.py
+	PROPERTY_EXAMPLES=300 $(BIN)/python -m pytest -m "slow or properties" tests
 	$(BIN)/python tools/hostile_run.py
 
 # The committed outputs under Colab's Keras and TensorFlow: a second environment with

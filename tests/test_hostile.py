@@ -6,8 +6,8 @@ test per constructor or use, except the sweep of valid uses tried on every Keras
 layer (functional model, .keras, pickle...). That sweep, and the Keras cases on JAX
 and torch, run in `make test-slow`: `python tools/hostile_run.py` runs every case
 on every backend, prints the counts per category and backend, and fails on any
-defect. A functional model and an empty batch of every attention module are also
-checked on JAX and torch in make test (tests/test_other_backends.py).
+defect. tests/test_other_backends.py (also in make test-slow) checks a functional
+model and an empty batch of every attention module on JAX and torch besides.
 """
 
 import re

@@ -7,6 +7,9 @@ modules, dual pooling, BiFPN) one after the other: one start-up per backend inst
 of three. Each module states its own script and how to check what it printed. The
 hostile cases (tests/hostile.py) on these backends run in make test-slow, through
 tools/hostile_run.py.
+
+Marked slow: about a minute of two subprocesses, run by make test-slow (which CI runs
+after make test), so that make test keeps within its 5 minutes on two cores.
 """
 
 import json
@@ -36,6 +39,7 @@ print(json.dumps(results))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["torch", "jax"])
 def test_keras_layers_give_the_same_result_on_other_backends(backend):
     pytest.importorskip(backend)

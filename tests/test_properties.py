@@ -18,6 +18,7 @@ import pickle
 import hostile
 import keras
 import numpy as np
+import pytest
 import torch
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -27,6 +28,7 @@ import cnn_attention.torch as ct
 from cnn_attention import arguments
 from cnn_attention.utils import compare_torch_keras, max_abs_diff, to_channels_last
 
+pytestmark = pytest.mark.properties  # make test-slow selects them by this mark
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "20"))
 PROPERTY = settings(
     max_examples=EXAMPLES,
