@@ -147,14 +147,26 @@ def check_bifpn_arguments(
             f"{in_channels}: a BiFPN needs at least 2 levels and at most num_levels "
             "inputs (the missing top levels are pooled from the last input)"
         )
-    check_choice("fusion", fusion, FUSION_METHODS)
-    check_real("epsilon", epsilon, positive=True)
-    check_choice("activation", activation, ACTIVATIONS)
-    check_norm_arguments(norm_epsilon, norm_momentum)
+    _check_node_options(fusion, epsilon, activation, norm_epsilon, norm_momentum)
     return in_channels
 
 
-def check_norm_arguments(norm_epsilon: float, norm_momentum: float) -> None:
+def _check_node_options(fusion, epsilon, activation, norm_epsilon, norm_momentum):
+    """What every node of a BiFPN shares: its fusion, activation and BatchNorm."""
+    check_choice("fusion", fusion, FUSION_METHODS)
+    check_real("epsilon", epsilon, positive=True)
+    check_choice("activation", activation, ACTIVATIONS)
+    _check_norm_arguments(norm_epsilon, norm_momentum)
+
+
+def check_adapter_arguments(in_channels, channels, norm_epsilon, norm_momentum):
+    """A ChannelAdapter's or ExtraLevel's: a 1x1 convolution and its BatchNorm."""
+    check_positive_int("in_channels", in_channels)
+    check_positive_int("channels", channels)
+    _check_norm_arguments(norm_epsilon, norm_momentum)
+
+
+def _check_norm_arguments(norm_epsilon: float, norm_momentum: float) -> None:
     """BatchNorm's epsilon (finite, positive) and momentum in PyTorch's convention."""
     check_real("norm_epsilon", norm_epsilon, positive=True)
     check_real("norm_momentum", norm_momentum)
@@ -196,10 +208,7 @@ def check_node_arguments(
             )
     in_channels = check_int_tuple("in_channels", in_channels, len(input_levels))
     check_positive_int("channels", channels)
-    check_choice("fusion", fusion, FUSION_METHODS)
-    check_real("epsilon", epsilon, positive=True)
-    check_choice("activation", activation, ACTIVATIONS)
-    check_norm_arguments(norm_epsilon, norm_momentum)
+    _check_node_options(fusion, epsilon, activation, norm_epsilon, norm_momentum)
     return tuple(input_levels), in_channels
 
 
@@ -248,7 +257,7 @@ __all__ = [
     "pyramid_problem",
     "features_problem",
     "check_bifpn_arguments",
-    "check_norm_arguments",
+    "check_adapter_arguments",
     "check_node_arguments",
     "EFFICIENTDET",
     "efficientdet_bifpn",

@@ -122,6 +122,14 @@ def batch_indices(count: int, batch_size: int, epochs: int, seed: int = 0):
         yield [order[start:end] for start, end in zip(starts, starts[1:] + [count])]
 
 
+def count_images(shape) -> int:
+    """How many images a batch of this shape holds; ValueError for none at all."""
+    shape = tuple(shape)
+    if not shape or shape[0] == 0:
+        raise ValueError(f"need at least one image, got images of shape {shape}")
+    return int(shape[0])
+
+
 def check_batching(count: int, batch_size: int, epochs: int, seed: int) -> None:
     for name, value in [
         ("count", count),
@@ -217,6 +225,7 @@ __all__ = [
     "batch_indices",
     "batch_starts",
     "check_batching",
+    "count_images",
     "check_labels",
     "box_cells",
     "peaks_on_box",

@@ -12,9 +12,9 @@ from cnn_attention.bifpn_rules import (
     FUSION_METHODS,
     bifpn_nodes,
     bifpn_output_ids,
+    check_adapter_arguments,
     check_bifpn_arguments,
     check_node_arguments,
-    check_norm_arguments,
     features_problem,
     halve,
 )
@@ -123,9 +123,7 @@ class ChannelAdapter(ConfigMixin, layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        check_positive_int("in_channels", in_channels)
-        check_positive_int("channels", channels)
-        check_norm_arguments(norm_epsilon, norm_momentum)
+        check_adapter_arguments(in_channels, channels, norm_epsilon, norm_momentum)
         self.set_config(
             in_channels=in_channels,
             channels=channels,
@@ -366,9 +364,7 @@ class ExtraLevel(ConfigMixin, layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        check_positive_int("in_channels", in_channels)
-        check_positive_int("channels", channels)
-        check_norm_arguments(norm_epsilon, norm_momentum)
+        check_adapter_arguments(in_channels, channels, norm_epsilon, norm_momentum)
         self.set_resolved(pool_padding="same")  # TensorFlow's "SAME" only
         self.set_config(
             in_channels=in_channels,

@@ -7,7 +7,13 @@ import numpy as np
 from tqdm import tqdm
 
 from cnn_attention.arguments import check_bool, check_positive_int, check_real
-from cnn_attention.data import batch_indices, batch_starts, check_batching, check_labels
+from cnn_attention.data import (
+    batch_indices,
+    batch_starts,
+    check_batching,
+    check_labels,
+    count_images,
+)
 
 
 def train_classifier(
@@ -28,9 +34,7 @@ def train_classifier(
     and returns each epoch's mean training loss; a tqdm bar shows the epochs.
     """
     images = np.asarray(images)
-    if images.ndim == 0 or len(images) == 0:
-        raise ValueError(f"need at least one image, got images of shape {images.shape}")
-    check_batching(len(images), batch_size, epochs, seed)
+    check_batching(count_images(images.shape), batch_size, epochs, seed)
     check_real("learning_rate", learning_rate, positive=True)
     check_bool("progress", progress)
     # out-of-range labels must be refused here: on JAX the loss would quietly be 0
@@ -64,9 +68,7 @@ def accuracy(model: keras.Model, images, labels, batch_size: int = 256) -> float
     ((N,) or (N, 1))."""
     check_positive_int("batch_size", batch_size)
     images = np.asarray(images)
-    labels = check_labels(labels, len(images))
-    if len(labels) == 0:
-        raise ValueError("accuracy needs at least one image")
+    labels = check_labels(labels, count_images(images.shape))
     logits = model.predict(images, batch_size=batch_size, verbose=0)
     return float((np.argmax(logits, axis=1) == labels).mean())
 

@@ -20,9 +20,9 @@ from cnn_attention.bifpn_rules import (
     FUSION_METHODS,
     bifpn_nodes,
     bifpn_output_ids,
+    check_adapter_arguments,
     check_bifpn_arguments,
     check_node_arguments,
-    check_norm_arguments,
 )
 from cnn_attention.torch.activations import create_activation
 from cnn_attention.torch.factory import ConfigMixin
@@ -141,9 +141,7 @@ class ChannelAdapter(ConfigMixin, nn.Module):
         norm_momentum: float = 0.01,
     ):
         super().__init__()
-        check_positive_int("in_channels", in_channels)
-        check_positive_int("channels", channels)
-        check_norm_arguments(norm_epsilon, norm_momentum)
+        check_adapter_arguments(in_channels, channels, norm_epsilon, norm_momentum)
         self.set_config(
             in_channels=in_channels,
             channels=channels,
@@ -416,9 +414,7 @@ class ExtraLevel(ConfigMixin, nn.Module):
         pool_padding: str = "same",
     ):
         super().__init__()
-        check_positive_int("in_channels", in_channels)
-        check_positive_int("channels", channels)
-        check_norm_arguments(norm_epsilon, norm_momentum)
+        check_adapter_arguments(in_channels, channels, norm_epsilon, norm_momentum)
         self.set_config(
             in_channels=in_channels,
             channels=channels,

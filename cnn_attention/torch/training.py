@@ -8,7 +8,13 @@ from torch import nn
 from tqdm import tqdm
 
 from cnn_attention.arguments import check_bool, check_positive_int, check_real
-from cnn_attention.data import batch_indices, batch_starts, check_batching, check_labels
+from cnn_attention.data import (
+    batch_indices,
+    batch_starts,
+    check_batching,
+    check_labels,
+    count_images,
+)
 
 
 def train_classifier(
@@ -35,9 +41,7 @@ def train_classifier(
     current setting.
     """
     images = torch.as_tensor(images)
-    if images.dim() == 0 or len(images) == 0:
-        raise ValueError(f"need at least one image, got images of shape {images.shape}")
-    check_batching(len(images), batch_size, epochs, seed)
+    check_batching(count_images(images.shape), batch_size, epochs, seed)
     check_real("learning_rate", learning_rate, positive=True)
     check_bool("progress", progress)
     if threads is not None:
@@ -102,11 +106,8 @@ def predict(model: nn.Module, images, batch_size: int = 256) -> np.ndarray:
 
 def accuracy(model: nn.Module, images, labels) -> float:
     """Fraction of `images` that `model` classifies as `labels` ((N,) or (N, 1))."""
-    predictions = predict(model, images)
-    labels = check_labels(labels, len(predictions))
-    if len(labels) == 0:
-        raise ValueError("accuracy needs at least one image")
-    return float((predictions == labels).mean())
+    labels = check_labels(labels, count_images(np.shape(images)))
+    return float((predict(model, images) == labels).mean())
 
 
 @torch.no_grad()
