@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from cnn_attention.exercises.registry import all_close, exercise
+import math
+
+from cnn_attention.exercises.answers import COUNT, FLAG, NUMBER
+from cnn_attention.exercises.registry import exercise
 
 
-@exercise("bifpn.1", wrong={"nodes": 12, "fusion_weights": 19})
+@exercise(
+    "bifpn.1",
+    answers={"nodes": COUNT, "fusion_weights": COUNT},
+    wrong={"nodes": 12, "fusion_weights": 19},
+)
 def _bifpn_1(nodes, fusion_weights):
     """Nodes and fusion weights of one BiFPN layer over six levels (P3-P8)."""
     if nodes != 10:
@@ -20,27 +27,42 @@ def _bifpn_1(nodes, fusion_weights):
     return None
 
 
-@exercise("bifpn.2", wrong={"swish_minimum": 0.0})
+def _swish_minimum() -> float:
+    """min over x of x * sigmoid(x), by Newton's method on its derivative."""
+    x = -1.0
+    for _ in range(50):
+        s = 1 / (1 + math.exp(-x))
+        first = s + x * s * (1 - s)  # d/dx [x s(x)]
+        second = s * (1 - s) * (2 + x * (1 - 2 * s))
+        x -= first / second
+    return x / (1 + math.exp(-x))
+
+
+@exercise("bifpn.2", answers={"swish_minimum": NUMBER}, wrong={"swish_minimum": 0.0})
 def _bifpn_2(swish_minimum):
     """The smallest value of swish(x) = x * sigmoid(x)."""
-    if all_close(swish_minimum, 0.0, 1e-3):
+    if abs(swish_minimum) <= 1e-3:
         return "swish is negative for x < 0: look left of 0"
-    if not all_close(swish_minimum, -0.27846, 1e-3):
+    if abs(swish_minimum - _swish_minimum()) > 1e-3:
         return "evaluate x * sigmoid(x) on a fine grid of negative x; take the minimum"
     return None
 
 
-@exercise("bifpn.3", wrong={"fast_gradient": 0.5, "softmax_gradient_is_zero": True})
+@exercise(
+    "bifpn.3",
+    answers={"fast_gradient": NUMBER, "softmax_gradient_is_zero": FLAG},
+    wrong={"fast_gradient": 0.5, "softmax_gradient_is_zero": True},
+)
 def _bifpn_3(fast_gradient, softmax_gradient_is_zero):
     """Gradient reaching a negative raw weight, fast fusion and softmax fusion."""
-    if not all_close(fast_gradient, 0.0, 1e-12):
+    if fast_gradient != 0.0:
         return "the ReLU's derivative below 0 is 0: what reaches the raw weight?"
-    if softmax_gradient_is_zero is not False:
+    if softmax_gradient_is_zero:
         return "softmax(w) is never exactly 0, and neither is its derivative here"
     return None
 
 
-@exercise("bifpn.4", wrong={"channel_weights": 57})
+@exercise("bifpn.4", answers={"channel_weights": COUNT}, wrong={"channel_weights": 57})
 def _bifpn_4(channel_weights):
     """Fusion weights of D0's BiFPN with one weight per input and channel."""
     if channel_weights == 57:

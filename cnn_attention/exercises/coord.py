@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from cnn_attention.exercises.answers import COUNT, FLAG, FUNCTION
 from cnn_attention.exercises.registry import all_close, exercise
 
 
-@exercise("coord.1", wrong={"parameters_960": 88_410, "smallest_unfloored": 256})
+@exercise(
+    "coord.1",
+    answers={"parameters_960": COUNT, "smallest_unfloored": COUNT},
+    wrong={"parameters_960": 88_410, "smallest_unfloored": 256},
+)
 def _coord_1(parameters_960, smallest_unfloored):
     """Parameters of CoordinateAttention(960); smallest C whose mip exceeds 8."""
     if parameters_960 == 3 * 960 * 30:
@@ -39,7 +44,11 @@ def _unfolded_conv1(module):
     return module.conv1.weight.detach(), module.conv1.bias.detach()
 
 
-@exercise("coord.2", wrong={"fold_batch_norm": _unfolded_conv1})
+@exercise(
+    "coord.2",
+    answers={"fold_batch_norm": FUNCTION},
+    wrong={"fold_batch_norm": _unfolded_conv1},
+)
 def _coord_2(fold_batch_norm):
     """fold_batch_norm(module) -> (weight, bias) of conv1 + bn1 as one conv."""
     import torch
@@ -57,7 +66,11 @@ def _coord_2(fold_batch_norm):
     return None
 
 
-@exercise("coord.3", wrong={"transposed": lambda module: module})
+@exercise(
+    "coord.3",
+    answers={"transposed": FUNCTION},
+    wrong={"transposed": lambda module: module},
+)
 def _coord_3(transposed):
     """transposed(module)(x^T) == module(x)^T."""
     import torch
@@ -74,11 +87,15 @@ def _coord_3(transposed):
     return None
 
 
-@exercise("coord.4", wrong={"values_per_channel": 1, "gates_depend_on_input": True})
+@exercise(
+    "coord.4",
+    answers={"values_per_channel": COUNT, "gates_depend_on_input": FLAG},
+    wrong={"values_per_channel": 1, "gates_depend_on_input": True},
+)
 def _coord_4(values_per_channel, gates_depend_on_input):
     """One 1 x 1 image in training mode: values per channel; constant gates."""
     if values_per_channel != 2:
         return "bn1 sees N x (H + W) values per channel"
-    if gates_depend_on_input is not False:
+    if gates_depend_on_input:
         return "compare the row mean and the column mean of a 1 x 1 map"
     return None

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import numpy as np
+from cnn_attention.exercises.answers import (
+    COUNT,
+    FUNCTION,
+    NUMBER,
+    SHAPE,
+    TEXT,
+    mapping_of,
+)
+from cnn_attention.exercises.registry import exercise
 
-from cnn_attention.exercises.registry import as_shape, exercise
 
-
-@exercise("dualpool.1", wrong={"resnet50_head": 1_037_800})
+@exercise(
+    "dualpool.1", answers={"resnet50_head": COUNT}, wrong={"resnet50_head": 1_037_800}
+)
 def _dualpool_1(resnet50_head):
     """Parameters of DualPoolHead(2048, 1000): the seed's head on ResNet-50."""
     if resnet50_head == 1_037_800:
@@ -23,6 +31,7 @@ def _dualpool_1(resnet50_head):
 
 @exercise(
     "dualpool.2",
+    answers={"batch_of_8": SHAPE, "batch_of_1": SHAPE, "safe_squeeze": FUNCTION},
     wrong={
         "batch_of_8": (8,),
         "batch_of_1": (1,),
@@ -33,9 +42,9 @@ def _dualpool_2(batch_of_8, batch_of_1, safe_squeeze):
     """Shapes after squeeze() of (8, 1) and (1, 1) logits, and a safe squeeze."""
     import torch
 
-    if as_shape(batch_of_8) != (8,):
+    if batch_of_8 != (8,):
         return "squeeze() removes every axis of length 1: which one has it in (8, 1)?"
-    if as_shape(batch_of_1) != ():
+    if batch_of_1 != ():
         return "in (1, 1) both axes have length 1, and squeeze() removes both"
     for batch in (1, 8):
         shape = tuple(safe_squeeze(torch.zeros(batch, 1)).shape)
@@ -44,7 +53,11 @@ def _dualpool_2(batch_of_8, batch_of_1, safe_squeeze):
     return None
 
 
-@exercise("dualpool.3", wrong={"to_fastai_order": lambda state_dict: state_dict})
+@exercise(
+    "dualpool.3",
+    answers={"to_fastai_order": FUNCTION},
+    wrong={"to_fastai_order": lambda state_dict: state_dict},
+)
 def _dualpool_3(to_fastai_order):
     """Move a DualPoolHead's weights from timm's order to fastai's."""
     import torch
@@ -69,15 +82,15 @@ def _dualpool_3(to_fastai_order):
     return None
 
 
-@exercise("dualpool.4", wrong={"p_half": 2.0})
+@exercise("dualpool.4", answers={"p_half": NUMBER}, wrong={"p_half": 2.0})
 def _dualpool_4(p_half):
     """The GeM exponent that pools one active position of 64 to half its value."""
     import torch
 
     from cnn_attention.torch.pooling import GeM
 
-    p = float(p_half)
-    if not np.isfinite(p) or p <= 0:
+    p = p_half
+    if p <= 0:
         return "GeM's exponent is a positive number"
     one_hot = torch.zeros(1, 1, 8, 8)
     one_hot[0, 0, 2, 6] = 3.0
@@ -103,10 +116,14 @@ def _first_nan_exponent(eps: float):
     return None
 
 
-@exercise("dualpool.5", wrong={"first_nan": {"1e-6": 3, "1e-3": 3}})
+@exercise(
+    "dualpool.5",
+    answers={"first_nan": mapping_of(TEXT, COUNT)},
+    wrong={"first_nan": {"1e-6": 3, "1e-3": 3}},
+)
 def _dualpool_5(first_nan):
     """Where the clamped GeM formula's gradient turns NaN, for eps 1e-6 and 1e-3."""
-    answers = dict(first_nan)
+    answers = first_nan
     if set(answers) != {"1e-6", "1e-3"}:
         return "answer for both: first_nan = {'1e-6': ..., '1e-3': ...}"
     for name, eps in (("1e-6", 1e-6), ("1e-3", 1e-3)):

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cnn_attention.exercises.answers import Kind, WrongKind
+
 ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*\.[1-9][0-9]*")
 
 
@@ -17,16 +19,30 @@ class Exercise:
     exercise_id: str
     check: Callable[..., str | None]
     names: tuple[str, ...]
-    wrong: Mapping[str, object] = field(default_factory=dict)
+    kinds: Mapping[str, Kind] = field(default_factory=dict)
+    wrong: Mapping[str, object] | Callable[[], Mapping] = field(default_factory=dict)
+
+    def wrong_answers(self) -> dict:
+        """The made-up answers the check must reject (built now if they need torch)."""
+        return dict(self.wrong() if callable(self.wrong) else self.wrong)
 
 
 EXERCISES: dict[str, Exercise] = {}
 
 
-def exercise(exercise_id: str, *, wrong: Mapping[str, object]):
+def exercise(
+    exercise_id: str,
+    *,
+    answers: Mapping[str, Kind],
+    wrong: Mapping[str, object] | Callable[[], Mapping],
+):
     """Register the decorated function as the check of `exercise_id`.
 
-    `wrong` holds answers (one per parameter of the check) that the check must reject.
+    `answers` gives the kind of each answer (one per parameter of the check, see
+    answers.py): the check receives them converted, and an answer of another kind is
+    refused before it runs. `wrong` holds answers of the right kinds that the check
+    must reject, a plausible made-up answer (or a function returning them, when an
+    answer is an object that needs a framework to build).
     """
     if not ID_PATTERN.fullmatch(exercise_id):
         raise ValueError(
@@ -37,12 +53,25 @@ def exercise(exercise_id: str, *, wrong: Mapping[str, object]):
         if exercise_id in EXERCISES:
             raise ValueError(f"exercise {exercise_id!r} is registered twice")
         names = tuple(inspect.signature(check).parameters)
-        if set(wrong) != set(names):
+        named = [("answers", answers)] + ([] if callable(wrong) else [("wrong", wrong)])
+        for what, given in named:
+            if set(given) != set(names):
+                raise ValueError(
+                    f"{exercise_id}: `{what}` names {sorted(given)}, the check takes "
+                    f"{list(names)}"
+                )
+        unknown = [name for name, kind in answers.items() if not isinstance(kind, Kind)]
+        if unknown:
             raise ValueError(
-                f"{exercise_id}: `wrong` names {sorted(wrong)}, the check takes "
-                f"{list(names)}"
+                f"{exercise_id}: the kinds of {unknown} must be answers.Kind values"
             )
-        EXERCISES[exercise_id] = Exercise(exercise_id, check, names, dict(wrong))
+        EXERCISES[exercise_id] = Exercise(
+            exercise_id,
+            check,
+            names,
+            dict(answers),
+            wrong if callable(wrong) else dict(wrong),
+        )
         return check
 
     return register
@@ -65,9 +94,15 @@ def _hint(exercise_id: str, answers: Mapping[str, object]) -> str | None:
             f"{exercise_id}: answers must be named {expected}; got "
             + (", ".join(f"`{name}`" for name in answers) or "none")
         )
+    converted = {}
+    for name in entry.names:
+        try:
+            converted[name] = entry.kinds[name].convert(answers[name])
+        except WrongKind as error:
+            return f"`{name}` {error}"
     try:
-        return entry.check(**answers)
-    except Exception as error:  # an answer of the wrong kind: say so, as a hint
+        return entry.check(**converted)
+    except Exception as error:  # a function answer that fails: say so, as a hint
         return f"could not check your answer ({type(error).__name__}: {error})"
 
 
@@ -106,11 +141,6 @@ def show_check(exercise_id: str, answers: Callable[[], Mapping] | Mapping) -> No
 
 
 # Helpers for the checks below.
-
-
-def as_shape(value) -> tuple[int, ...]:
-    """A shape as a tuple of ints, from a tuple, list, torch.Size or TensorShape."""
-    return tuple(int(size) for size in value)
 
 
 def all_close(value, expected, tolerance: float = 1e-6) -> bool:

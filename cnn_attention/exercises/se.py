@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnn_attention.exercises.answers import COUNT, FLAG, NUMBER
 from cnn_attention.exercises.registry import exercise
 
 # ResNet-50: (output channels C_s, blocks N_s, H = W at a 224 x 224 input) per stage.
@@ -13,6 +14,7 @@ _RESNET50_PARAMETERS = 25_557_032  # torchvision's count, printed in chapter 2
 
 @exercise(
     "se.1",
+    answers={"equation_5": COUNT, "counted": COUNT, "counts_biases": FLAG},
     wrong={"equation_5": 2_530_992, "counted": 2_530_992, "counts_biases": False},
 )
 def _se_1(equation_5, counted, counts_biases):
@@ -27,12 +29,16 @@ def _se_1(equation_5, counted, counts_biases):
         round((_RESNET50_PARAMETERS + weights) / 1e6, 2),
         round((_RESNET50_PARAMETERS + with_biases) / 1e6, 2),
     )
-    if bool(counts_biases) != (in_millions == (28.07, 28.09)):
+    if counts_biases != (in_millions == (28.07, 28.09)):
         return "add each count to 25,557,032 and round to two decimals in millions"
     return None
 
 
-@exercise("se.2", wrong={"mismatch_raises": True, "equal_sizes_correct": True})
+@exercise(
+    "se.2",
+    answers={"mismatch_raises": FLAG, "equal_sizes_correct": FLAG},
+    wrong={"mismatch_raises": True, "equal_sizes_correct": True},
+)
 def _se_2(mismatch_raises, equal_sizes_correct):
     """(N, H, W, C) features times (N, C) gates, for N = 2 and for N = W = 7."""
     try:
@@ -40,37 +46,78 @@ def _se_2(mismatch_raises, equal_sizes_correct):
         raises = False
     except ValueError:
         raises = True
-    if bool(mismatch_raises) != raises:
+    if mismatch_raises != raises:
         return "align (2, 8) with (2, 5, 7, 8) from the right: 2 meets W = 7"
     rng = np.random.default_rng(0)
     features, gates = rng.normal(size=(7, 5, 7, 8)), rng.uniform(size=(7, 8))
     correct = np.allclose(features * gates, features * gates[:, None, None, :])
-    if bool(equal_sizes_correct) != correct:
+    if equal_sizes_correct != correct:
         return "with N = W = 7 it runs: but does example n still get its own gates?"
     return None
 
 
-@exercise("se.3", wrong={"mean_gate": 0.9, "fc2_bias": 0.0, "min_gate_with_bias": 0.5})
+def _fresh_se_gates(fc2_bias: float | None = None, seeds=range(5)) -> list:
+    """The gates of fresh ``SEModule(256)`` blocks on ``torch.randn(4, 256, 7, 7)``,
+    one array per random seed, with fc2's bias set to `fc2_bias` if given."""
+    import torch
+
+    from cnn_attention.torch.se import SEModule
+
+    gates = []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        se, features = SEModule(256), torch.randn(4, 256, 7, 7)
+        with torch.no_grad():
+            if fc2_bias is not None:
+                se.fc2.bias.fill_(fc2_bias)
+            z = features.mean(dim=(2, 3))  # (N, C)
+            gates.append(se.gate(se.fc2(se.act(se.fc1(z)))).numpy())  # (N, C)
+    return gates
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return float(np.log(p / (1 - p)))
+
+
+@exercise(
+    "se.3",
+    answers={"mean_gate": NUMBER, "fc2_bias": NUMBER, "min_gate_with_bias": NUMBER},
+    wrong={"mean_gate": 0.5, "fc2_bias": 6.0, "min_gate_with_bias": 0.99},
+)
 def _se_3(mean_gate, fc2_bias, min_gate_with_bias):
-    """A fresh SE block halves its input; a large fc2 bias opens every gate."""
-    if not 0.4 < float(mean_gate) < 0.6:
+    """A fresh SE block halves its input; a large fc2 bias opens every gate.
+
+    The answers are measured on random blocks and inputs, so they are compared with
+    the range this check measures itself over five random seeds (in logits for the
+    smallest gate, which sits close to 1)."""
+    means = [gates.mean() for gates in _fresh_se_gates()]
+    if not min(means) - 0.01 <= mean_gate <= max(means) + 0.01:
         return "small random weights give scores near 0: what is sigmoid(0)?"
-    if not 1 / (1 + np.exp(-float(fc2_bias))) > 0.95:
+    if not 1 / (1 + np.exp(-fc2_bias)) > 0.95:
         return "choose a bias whose sigmoid is close to 1"
-    if not float(min_gate_with_bias) > 0.95:
-        return "measure the smallest gate after setting the bias: is it near 1?"
+    smallest = [_logit(gates.min()) for gates in _fresh_se_gates(fc2_bias)]
+    measured = _logit(min_gate_with_bias)
+    if not min(smallest) - 0.5 <= measured <= max(smallest) + 0.5 or not (
+        min_gate_with_bias > 0.95
+    ):
+        return "measure the smallest gate after setting the bias: se_gates(...).min()"
     return None
 
 
-@exercise("se.4", wrong={"difference": 0.35})
+@exercise("se.4", answers={"difference": NUMBER}, wrong={"difference": 0.35})
 def _se_4(difference):
     """A channels-first Keras SE layer agrees with the PyTorch module as it stands."""
-    if not abs(float(difference)) <= 1e-5:
+    if not abs(difference) <= 1e-5:
         return "squeeze over axes 2 and 3 and reshape the gate to (N, C, 1, 1)"
     return None
 
 
-@exercise("se.5", wrong={"most_parameters_stage": 1, "most_multiply_adds_stage": 4})
+@exercise(
+    "se.5",
+    answers={"most_parameters_stage": COUNT, "most_multiply_adds_stage": COUNT},
+    wrong={"most_parameters_stage": 1, "most_multiply_adds_stage": 4},
+)
 def _se_5(most_parameters_stage, most_multiply_adds_stage):
     """Stages (1 to 4) of SE-ResNet-50 holding most of SE's parameters and work."""
     parameters = [n * (2 * c * (c // 16) + c // 16 + c) for c, n, _ in _RESNET50_STAGES]

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnn_attention.exercises.registry import as_shape, exercise
+from cnn_attention.exercises.answers import (
+    COUNT,
+    FLAG,
+    INTEGER,
+    NUMBER,
+    SHAPE,
+    TEXT,
+    list_of,
+    mapping_of,
+    set_of,
+)
+from cnn_attention.exercises.registry import exercise
 
 # The five calls of exercise shapes.1, on a NumPy array (same rules as torch here).
 _BATCH_OF_ONE = {
@@ -18,6 +29,7 @@ _BATCH_OF_ONE = {
 
 @exercise(
     "shapes.1",
+    answers={"shapes": mapping_of(TEXT, SHAPE), "not_concatenable": set_of(TEXT)},
     wrong={
         "shapes": {call: (1, 16) for call in _BATCH_OF_ONE},
         "not_concatenable": {"squeeze()"},
@@ -31,9 +43,8 @@ def _shapes_1(shapes, not_concatenable):
     if set(shapes) != set(expected):
         return "give a shape for each of the five calls: " + ", ".join(expected)
     for call, shape in expected.items():
-        if as_shape(shapes[call]) != shape:
-            got = as_shape(shapes[call])
-            return f"{call} does not return {got}: which axes have size 1?"
+        if shapes[call] != shape:
+            return f"{call} does not return {shapes[call]}: which axes have size 1?"
 
     def concatenates_to_1x32(shape):
         return len(shape) > 1 and (*shape[:1], 2 * shape[1], *shape[2:]) == (1, 32)
@@ -41,7 +52,7 @@ def _shapes_1(shapes, not_concatenable):
     failing = {
         call for call, shape in expected.items() if not concatenates_to_1x32(shape)
     }
-    if set(not_concatenable) != failing:
+    if not_concatenable != failing:
         return (
             "concatenating along dim=1 needs a dim 1, and (1, 32) needs no stray axis: "
             "look at the length of each shape"
@@ -51,6 +62,11 @@ def _shapes_1(shapes, not_concatenable):
 
 @exercise(
     "shapes.2",
+    answers={
+        "rectangular_raises": FLAG,
+        "scaled_axis": INTEGER,
+        "channel_gate_shape": SHAPE,
+    },
     wrong={"rectangular_raises": True, "scaled_axis": 1, "channel_gate_shape": (8,)},
 )
 def _shapes_2(rectangular_raises, scaled_axis, channel_gate_shape):
@@ -61,12 +77,12 @@ def _shapes_2(rectangular_raises, scaled_axis, channel_gate_shape):
         raises = False
     except ValueError:
         raises = True
-    if bool(rectangular_raises) != raises:
+    if rectangular_raises != raises:
         return "align (8,) with (1, 8, 5, 7) from the right: which size meets the 8?"
     square = (1, 8, 8, 8)
     if scaled_axis not in (len(square) - 1, -1):
         return "shapes align from the right: (8,) lines up with the last axis"
-    gate = as_shape(channel_gate_shape)
+    gate = channel_gate_shape
     padded = (1,) * (len(square) - len(gate)) + gate
     if len(gate) > len(square) or padded[0] != 1 or padded[1:] != (8, 1, 1):
         return "the 8 must line up with axis 1 (C), with size-1 axes after it for H, W"
@@ -75,16 +91,21 @@ def _shapes_2(rectangular_raises, scaled_axis, channel_gate_shape):
 
 @exercise(
     "shapes.3",
+    answers={
+        "torch_sizes": list_of(COUNT),
+        "keras_sizes": list_of(COUNT),
+        "split_points": list_of(COUNT),
+    },
     wrong={"torch_sizes": [4, 4, 4], "keras_sizes": [4, 4, 4], "split_points": [5, 7]},
 )
 def _shapes_3(torch_sizes, keras_sizes, split_points):
     """torch.split takes piece sizes, ops.split a number of pieces or split points."""
     channels = 12
-    if list(torch_sizes) != [3] * (channels // 3):
+    if torch_sizes != [3] * (channels // 3):
         return "torch.split(t, 3, dim=1) cuts pieces of size 3"
-    if list(keras_sizes) != [channels // 3] * 3:
+    if keras_sizes != [channels // 3] * 3:
         return "ops.split(t, 3, axis=-1) cuts 3 pieces, as numpy.split does"
-    pieces = np.split(np.zeros(channels), list(split_points))
+    pieces = np.split(np.zeros(channels), split_points)
     if [len(piece) for piece in pieces] != [5, 7]:
         return "a list for ops.split gives the positions to cut at, not the sizes"
     return None
@@ -92,6 +113,12 @@ def _shapes_3(torch_sizes, keras_sizes, split_points):
 
 @exercise(
     "shapes.4",
+    answers={
+        "parameters": COUNT,
+        "torch_shape": SHAPE,
+        "keras_shape": SHAPE,
+        "difference": NUMBER,
+    },
     wrong={
         "parameters": 72,
         "torch_shape": (8, 1, 3, 3),
@@ -101,7 +128,6 @@ def _shapes_3(torch_sizes, keras_sizes, split_points):
 )
 def _shapes_4(parameters, torch_shape, keras_shape, difference):
     """A depthwise 3x3 convolution on 8 channels, ported to DepthwiseConv2D."""
-    torch_shape, keras_shape = as_shape(torch_shape), as_shape(keras_shape)
     if len(torch_shape) != 4 or torch_shape[0] != 8 or torch_shape[1] != 1:
         return "a depthwise weight has one input channel per filter: (C, 1, kh, kw)"
     if torch_shape[2:] != (3, 3):
@@ -110,13 +136,19 @@ def _shapes_4(parameters, torch_shape, keras_shape, difference):
         return "DepthwiseConv2D keeps its kernel as (kh, kw, C, 1)"
     if parameters != int(np.prod(torch_shape)) + torch_shape[0]:
         return "count the weights of every filter, then one bias per channel"
-    if not abs(float(difference)) <= 1e-5:
+    if not abs(difference) <= 1e-5:
         return "the outputs differ: did the port transpose the kernel?"
     return None
 
 
 @exercise(
     "shapes.5",
+    answers={
+        "difference": NUMBER,
+        "macs_pool_first": COUNT,
+        "macs_project_first": COUNT,
+        "se_pools_first": FLAG,
+    },
     wrong={
         "difference": 0.0,
         "macs_pool_first": 4096,
@@ -127,7 +159,7 @@ def _shapes_4(parameters, torch_shape, keras_shape, difference):
 def _shapes_5(difference, macs_pool_first, macs_project_first, se_pools_first):
     """Pool then project, or project then pool: same result, different cost."""
     channels, reduction, height, width = 256, 16, 56, 56
-    if not abs(float(difference)) <= 1e-5:
+    if not abs(difference) <= 1e-5:
         return "both orders are linear maps, so they should agree to rounding"
     if macs_pool_first != channels * (channels // reduction):
         return "after pooling the layer sees one C-vector per example"

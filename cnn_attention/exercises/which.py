@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnn_attention.exercises.answers import COUNT, NUMBER, TEXT, list_of
 from cnn_attention.exercises.registry import all_close, exercise
 
 
@@ -15,7 +16,11 @@ def _which_results() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@exercise("which.1", wrong={"differences": [0.0] * 5, "seeds_better": 5})
+@exercise(
+    "which.1",
+    answers={"differences": list_of(NUMBER), "seeds_better": COUNT},
+    wrong={"differences": [0.0] * 5, "seeds_better": 5},
+)
 def _which_1(differences, seeds_better):
     """CBAM minus no attention on cluttered digits, seed by seed; seeds CBAM won."""
     runs = _which_results()["accuracy"]
@@ -35,7 +40,7 @@ def _which_1(differences, seeds_better):
     return None
 
 
-@exercise("which.2", wrong={"matched_width": 16})
+@exercise("which.2", answers={"matched_width": COUNT}, wrong={"matched_width": 16})
 def _which_2(matched_width):
     """Smallest first-stage width of a plain digits network as large as CA's."""
     from cnn_attention.torch.resnet import ResNet
@@ -50,8 +55,8 @@ def _which_2(matched_width):
         return sum(p.numel() for p in model.parameters())
 
     target = count(16, "coord")
-    if not isinstance(matched_width, int) or isinstance(matched_width, bool):
-        return "give the width as an int"
+    if matched_width < 1:
+        return "a width is a positive number of channels"
     if count(matched_width) < target:
         return "at that width the plain network is still smaller than CA's"
     if count(matched_width - 1) >= target:
@@ -59,7 +64,11 @@ def _which_2(matched_width):
     return None
 
 
-@exercise("which.3", wrong={"most": "CA", "least": "ECA"})
+@exercise(
+    "which.3",
+    answers={"most": TEXT, "least": TEXT},
+    wrong={"most": "CA", "least": "ECA"},
+)
 def _which_3(most, least):
     """The modules adding the most and the fewest multiply-adds per added parameter."""
     costs = _which_results()["costs"]
