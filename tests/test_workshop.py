@@ -9,8 +9,8 @@ check the answer key's behaviour, and hold the real chapters to the same convent
 import ast
 import json
 import re
-import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -18,13 +18,8 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from cnn_attention import exercises
 from cnn_attention.exercises import (
     EXERCISES,
-    check_exercise,
-    exercise,
-    registry,
-    show_check,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +64,9 @@ def synthetic_chapter():
             setup,
             shape,
             new_markdown_cell(
-                "**Exercise demo.1.** The shape after `permute(0, 2, 3, 1)`?"
+                "## Exercises\n\nGraded ★ (one idea). Each solution is folded "
+                "under its exercise.\n\n**Exercise demo.1.** The shape after "
+                "`permute(0, 2, 3, 1)`?"
             ),
             solution_cell(),
             after,
@@ -113,13 +110,22 @@ def assert_student_copy(student, original):
     and a check cell (show_check only); no answer prose; no outputs anywhere."""
     expected = []
     for cell in original.cells:
-        expected += (
-            ["<answer>", "<check>"] if make_workshop.is_solution(cell) else [cell]
-        )
+        if make_workshop.is_solution(cell):
+            expected += ["<answer>", "<check>"]
+        elif make_workshop.EXERCISES_INTRO.search(cell.source):
+            expected.append("<exercises>")
+        else:
+            expected.append(cell)
     got = []
     for cell in student.cells:
         tags = cell.metadata.get("tags", [])
-        if make_workshop.ANSWER_TAG in tags:
+        intro = make_workshop.EXERCISES_INTRO.search(cell.source)
+        if cell.cell_type == "markdown" and intro:
+            text = " ".join(intro["intro"].split())
+            assert make_workshop.STUDENT_INTRO in text, "how the checks work"
+            assert "fold" not in text, "the student copy has no folded solutions"
+            got.append("<exercises>")
+        elif make_workshop.ANSWER_TAG in tags:
             assert all(line.startswith("# ") for line in cell.source.splitlines())
             got.append("<answer>")
         elif make_workshop.CHECK_TAG in tags:
@@ -156,15 +162,23 @@ def test_student_copy_replaces_solutions_and_clears_outputs():
     assert ANSWER_PROSE not in json.dumps(student)
     answer, check = student.cells[4], student.cells[5]
     assert answer.source == (
-        "# Exercise demo.1: define `permuted_shape`, then run the check below."
+        "# Exercise demo.1: define `permuted_shape` (a shape, such as (2, 5, 7, 8)), "
+        "then run the\n# check below."
     )
     assert "solution" not in answer.metadata["tags"]
     assert check.source.endswith(
         'show_check("demo.1", lambda: {"permuted_shape": permuted_shape})'
     )
-    assert [cell.source for cell in student.cells[:4]] == [
-        cell.source for cell in chapter.cells[:4]
+    assert [cell.source for cell in student.cells[:3]] == [
+        cell.source for cell in chapter.cells[:3]
     ]
+    assert student.cells[3].source == (
+        "## Exercises\n\n"
+        + "\n".join(
+            textwrap.wrap(f"Graded ★ (one idea). {make_workshop.STUDENT_INTRO}", 100)
+        )
+        + "\n\n**Exercise demo.1.** The shape after `permute(0, 2, 3, 1)`?"
+    )
     assert student.cells[6].source == chapter.cells[5].source
     nbformat.validate(student)
 
@@ -279,94 +293,6 @@ def test_a_malformed_solution_is_refused_naming_its_cell(
     error = capsys.readouterr().err
     assert "bad.ipynb cell 4 (tagged solution)" in error and message in error
     assert not (tmp_path / "out").exists(), "nothing is written"
-
-
-# --- the answer key ----------------------------------------------------------------
-
-
-def test_check_exercise_is_silent_when_right_and_raises_with_a_hint_when_wrong(capsys):
-    assert check_exercise("demo.1", permuted_shape=(2, 5, 7, 8)) is None
-    assert capsys.readouterr().out == ""
-    with pytest.raises(AssertionError, match=r"^demo\.1: not yet — .+"):
-        check_exercise("demo.1", permuted_shape=(2, 5, 8, 7))
-    with pytest.raises(AssertionError, match="could not check your answer"):
-        check_exercise("demo.1", permuted_shape=None)
-
-
-def test_unknown_ids_and_other_names_raise_value_error():
-    with pytest.raises(ValueError, match="unknown exercise 'nope.1'"):
-        check_exercise("nope.1", answer=1)
-    with pytest.raises(ValueError, match="answers must be named `permuted_shape`"):
-        check_exercise("demo.1", shape=(2, 5, 7, 8))
-
-
-def test_show_check_prints_and_never_raises(capsys):
-    def undefined():
-        return {"permuted_shape": permuted_shape_not_defined}  # noqa: F821
-
-    show_check("demo.1", lambda: {"permuted_shape": (2, 5, 7, 8)})
-    show_check("demo.1", lambda: {"permuted_shape": (2, 8, 5, 7)})
-    show_check("demo.1", undefined)
-    show_check("demo.1", {"permuted_shape": (2, 5, 7, 8)})
-    show_check("nope.1", lambda: {"x": 1})
-    show_check("demo.1", lambda: {"x": 1})
-    show_check("demo.1", lambda: 1 / 0)
-    assert capsys.readouterr().out.splitlines() == [
-        "✓ demo.1: correct",
-        "✗ demo.1: not yet — that is the shape before the permute",
-        "✗ demo.1: define `permuted_shape_not_defined` first",
-        "✓ demo.1: correct",
-        "✗ nope.1: unknown exercise 'nope.1'; known: " + ", ".join(sorted(EXERCISES)),
-        "✗ demo.1: answers must be named `permuted_shape`; got `x`",
-        "✗ demo.1: not yet — ZeroDivisionError: division by zero",
-    ]
-
-
-def test_registration_refuses_bad_ids_duplicates_and_mismatched_wrong(monkeypatch):
-    monkeypatch.setattr(registry, "EXERCISES", {})
-    with pytest.raises(ValueError, match="must look like 'se.1'"):
-        exercise("SE-1", wrong={})
-    exercise("demo.7", wrong={"x": 0})(lambda x: None if x == 1 else "one")
-    with pytest.raises(ValueError, match="registered twice"):
-        exercise("demo.7", wrong={"x": 0})(lambda x: None)
-    with pytest.raises(ValueError, match="`wrong` names"):
-        exercise("demo.8", wrong={"y": 0})(lambda x: None)
-    assert list(registry.EXERCISES) == ["demo.7"]
-
-
-@pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
-def test_every_registered_check_rejects_its_wrong_example(exercise_id):
-    with pytest.raises(AssertionError, match=rf"^{re.escape(exercise_id)}: not yet — "):
-        check_exercise(exercise_id, **EXERCISES[exercise_id].wrong)
-
-
-def test_helpers_for_checks():
-    assert registry.as_shape([2, 5]) == (2, 5)
-    assert registry.all_close([1.0, 2.0], (1.0, 2.0 + 1e-7))
-    assert not registry.all_close([1.0, 2.0], [1.0, 2.1])
-    assert not registry.all_close([1.0, 2.0], [[1.0, 2.0]])
-
-
-def test_the_answer_key_imports_no_framework():
-    """At module level only NumPy and the standard library (Colab-free environments)."""
-    folder = Path(exercises.__file__).parent
-    modules = {
-        (alias.name if isinstance(node, ast.Import) else node.module).split(".")[0]
-        for path in folder.glob("*.py")
-        for node in ast.parse(path.read_text(encoding="utf-8")).body
-        if isinstance(node, (ast.Import, ast.ImportFrom))
-        for alias in node.names
-    }
-    assert modules - sys.stdlib_module_names == {"numpy", "cnn_attention"}
-    probe = (
-        "import sys, cnn_attention.exercises; "
-        "print([m for m in ('torch', 'keras', 'tensorflow', 'jax') "
-        "if m in sys.modules])"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
-    )
-    assert result.stdout.strip() == "[]", result.stderr
 
 
 # --- the real chapters -------------------------------------------------------------

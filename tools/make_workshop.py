@@ -1,7 +1,7 @@
 """Write a student copy and an instructor copy of every chapter for a workshop.
 
     make workshop                                # notebooks/*.ipynb -> _build/workshop/
-    python tools/make_workshop.py [--out DIR] [notebooks ...]
+    python tools/make_workshop.py [--out DIR] [--zip DIR] [notebooks ...]
 
 An exercise's solution is a code cell tagged ``solution`` (and ``hide-cell``, with
 ``cellView: "form"`` and ``jupyter.source_hidden`` so that it stays folded). It prints
@@ -9,11 +9,16 @@ nothing, keeps its answer prose in comments, and its last statement is
 ``check_exercise("<id>", name=value, ...)`` from ``cnn_attention.exercises``.
 
 - ``student/<chapter>.ipynb``: every output cleared and every execution count reset, so
-  that learners predict, then run. Each solution cell becomes two cells: an empty one
-  whose only line says which names to define (the keyword names of the check call), and
+  that learners predict, then run. The paragraph under "## Exercises", which says where
+  the solutions are folded, becomes one on how the checks work. Each solution cell
+  becomes two cells: an empty one whose comment says which names to define (the
+  keyword names of the check call) and of what kind (the registry's `answers`), and
   a check cell, ``show_check("<id>", lambda: {"name": name, ...})``, which prints
   "✓ <id>: correct", "✗ <id>: not yet — <hint>" or "✗ <id>: define `name` first".
 - ``instructor/<chapter>.ipynb``: outputs cleared too, solutions kept.
+- ``README.md``: what the folder holds. The publishing workflow commits the folder to
+  the branch ``workshop``, where Colab opens the copies, and with ``--zip DIR`` puts
+  both sets as zip files on the site.
 
 _build/ is never committed; re-running replaces the copies.
 """
@@ -23,8 +28,10 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import re
 import sys
 import textwrap
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +44,33 @@ SOLUTION_TAG = "solution"
 ANSWER_TAG = "exercise-answer"
 CHECK_TAG = "exercise-check"
 LINE_LENGTH = 88
+ZIP_PREFIX = "cnn-attention"
+# The folder's README: the publishing workflow commits the folder to the branch
+# `workshop`, where Colab opens the copies (.github/workflows/book.yml).
+README = """\
+# Workshop copies of the chapters
+
+Written by `make workshop` (tools/make_workshop.py) from the book's main branch; the
+publishing workflow replaces this branch on every push to main. Do not edit it.
+
+- `student/`: outputs cleared; each exercise's solution replaced by an answer cell
+  and a check cell that prints ✓ or ✗ with a hint.
+- `instructor/`: outputs cleared, solutions kept.
+
+The book's "How to use this book" page links each student copy in Colab.
+"""
+# The paragraph under a chapter's "## Exercises" heading (up to the first blank line).
+EXERCISES_INTRO = re.compile(r"^## Exercises[^\n]*\n+(?P<intro>(?:[^\n]+\n?)+)", re.M)
+STUDENT_INTRO = (
+    "In this copy each exercise is followed by two cells. The first names what to "
+    "define and of what kind; write your answer there. The second checks it: it "
+    "prints ✓ when your answers are right, or ✗ with a hint, and never stops the "
+    "notebook. The checks compute the right values themselves, from the chapter's "
+    "functions or from exact known values, and take only the kind of answer asked "
+    "for: a shape is a tuple of ints, not a string; a count is an int, not a float; "
+    'True is not the string "True". Run the cells above an exercise before its '
+    "check. Your instructor has the solutions."
+)
 
 
 @dataclass(frozen=True)
@@ -86,9 +120,18 @@ def _code(cell_id: str, source: str, tag: str):
     return cell
 
 
+def _described(exercise_id: str, name: str) -> str:
+    """`name` (the kind of answer the check takes), or `name` for an unknown id."""
+    from cnn_attention.exercises import EXERCISES
+
+    entry = EXERCISES.get(exercise_id)
+    kind = entry.kinds.get(name) if entry else None
+    return f"`{name}` ({kind.description})" if kind else f"`{name}`"
+
+
 def answer_cell(solution: Solution, cell_id: str):
-    """An empty cell whose only line tells the learner what to define."""
-    names = [f"`{name}`" for name in solution.names]
+    """An empty cell whose only lines tell the learner what to define, of what kind."""
+    names = [_described(solution.exercise_id, name) for name in solution.names]
     listed = (
         names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     )
@@ -141,8 +184,40 @@ def solutions_of(notebook, name: str) -> list[tuple[int, Solution]]:
     return found
 
 
+def student_intro(paragraph: str) -> str:
+    """The exercises' introduction for a student copy: the chapter's first sentence
+    (how the exercises are graded), then how the answer and check cells work."""
+    grading = " ".join(paragraph.split()).split(". ")[0].rstrip(".") + "."
+    text = f"{grading} {STUDENT_INTRO}"
+    return "\n".join(textwrap.wrap(text, 100, break_on_hyphens=False))
+
+
+def rewrite_exercises_intro(notebook, name: str) -> None:
+    """Replace the paragraph under the "## Exercises" heading, which says where the
+    solutions are folded, by `student_intro`. ValueError when there is none."""
+    for cell in notebook.cells:
+        match = (
+            EXERCISES_INTRO.search(cell.source)
+            if cell.cell_type == "markdown"
+            else None
+        )
+        if match:
+            cell.source = (
+                cell.source[: match.start("intro")]
+                + student_intro(match["intro"])
+                + ("\n" if match["intro"].endswith("\n") else "")
+                + cell.source[match.end("intro") :]
+            )
+            return
+    raise ValueError(
+        f"{name} has exercises but no '## Exercises' heading followed by a paragraph "
+        "to rewrite for the student copy"
+    )
+
+
 def student_copy(notebook, name: str = "notebook"):
-    """Outputs cleared; each solution replaced by an answer cell and a check cell."""
+    """Outputs cleared; the exercises' introduction rewritten for learners; each
+    solution replaced by an answer cell and a check cell."""
     student = copy.deepcopy(notebook)
     solutions = dict(solutions_of(notebook, name))
     cells = []
@@ -156,6 +231,8 @@ def student_copy(notebook, name: str = "notebook"):
         else:
             cells.append(cell)
     student.cells = cells
+    if solutions:
+        rewrite_exercises_intro(student, name)
     clear_outputs(student)
     return student
 
@@ -207,13 +284,37 @@ def make_workshop(paths: list[Path], out: Path) -> list[str]:
         for name, versions in copies.items():
             nbformat.validate(versions[folder])
             nbformat.write(versions[folder], out / folder / name)
+    (out / "README.md").write_text(README, encoding="utf-8")
     return report
+
+
+def write_zips(out: Path, destination: Path) -> list[Path]:
+    """``<ZIP_PREFIX>-student.zip`` and ``-instructor.zip`` of the copies under `out`,
+    in `destination`: the downloads on the published site. The same copies give the
+    same bytes (fixed dates and order)."""
+    destination.mkdir(parents=True, exist_ok=True)
+    written = []
+    for folder in ("student", "instructor"):
+        archive = destination / f"{ZIP_PREFIX}-{folder}.zip"
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for path in sorted((out / folder).glob("*.ipynb")):
+                entry = zipfile.ZipInfo(f"{folder}/{path.name}", (2026, 1, 1, 0, 0, 0))
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                bundle.writestr(entry, path.read_bytes())
+        written.append(archive)
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--zip",
+        type=Path,
+        metavar="DIR",
+        help=f"also write {ZIP_PREFIX}-student.zip and -instructor.zip into DIR",
+    )
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     try:
@@ -224,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(report))
     print(f"Student copies in {args.out / 'student'}, instructor copies in ", end="")
     print(args.out / "instructor")
+    for archive in write_zips(args.out, args.zip) if args.zip else []:
+        print(f"wrote {archive}")
     return 0
 
 
