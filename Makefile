@@ -27,7 +27,8 @@ help:
 	@echo "make results      re-run every benchmark behind cnn_attention/results/*.json (hours);"
 	@echo "                  QUICK=1: a tiny run of every script into _build/results-quick/"
 	@echo "make workshop     student copies (solutions -> checks) and instructor copies of"
-	@echo "                  every chapter, outputs cleared, into _build/workshop/"
+	@echo "                  every chapter, outputs cleared, into _build/workshop/;"
+	@echo "                  ZIP=DIR also writes them as zip files into DIR"
 	@echo "make set-repository URL=https://github.com/OWNER/REPO"
 	@echo "                  point _config.yml, Colab install lines, book links at REPO"
 	@echo "make clean        remove build outputs; 'make distclean' also removes .venv"
@@ -100,8 +101,9 @@ results: $(STAMP)
 	    --output $(RESULTS_DIR)/$$script.json || exit 1; \
 	done
 
+# ZIP=DIR also writes both sets as zip files into DIR (the publishing workflow: the site).
 workshop: $(STAMP)
-	$(BIN)/python tools/make_workshop.py
+	$(BIN)/python tools/make_workshop.py $(if $(ZIP),--zip $(ZIP))
 
 # Standard library only: needs no .venv. Without URL=, it prints its usage.
 set-repository:

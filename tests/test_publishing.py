@@ -125,6 +125,97 @@ def test_book_workflow_builds_on_main_and_deploys_to_pages():
     )
 
 
+def test_book_workflow_publishes_the_workshop_copies():
+    """`make workshop` after the book: zip files on the site, and the copies on the
+    branch that book/how_to_use.md's Colab links open."""
+    workflow = load_workflow(ROOT / ".github" / "workflows" / "book.yml")
+    build = workflow["jobs"]["build"]["steps"]
+    runs = [step.get("run", "") for step in build]
+    uses = [step.get("uses", "").split("@")[0] for step in build]
+    make = runs.index("make workshop ZIP=_build/html/workshop")
+    assert runs.index("make book") < make < uses.index("actions/upload-pages-artifact")
+    assert all(
+        download.startswith("workshop/") for download in set_repository.SITE_DOWNLOADS
+    )
+    upload = build[uses.index("actions/upload-artifact")]
+    assert upload["with"]["path"] == "_build/workshop"
+    job = workflow["jobs"]["workshop-branch"]
+    assert job["needs"] == "build" and job["permissions"] == {"contents": "write"}
+    steps = {step.get("uses", "").split("@")[0]: step for step in job["steps"]}
+    assert steps["actions/download-artifact"]["with"]["name"] == upload["with"]["name"]
+    script = job["steps"][-1]["run"]
+    assert f"git push --force origin HEAD:{set_repository.WORKSHOP_BRANCH}\n" in script
+
+
+def test_the_workshop_branch_script_replaces_the_branch(tmp_path):
+    """The workflow's script, run on a clone whose origin is a local bare repository:
+    the branch holds the copies only, in one commit, and a second run replaces it."""
+    workflow = load_workflow(ROOT / ".github" / "workflows" / "book.yml")
+    script = workflow["jobs"]["workshop-branch"]["steps"][-1]["run"]
+    copies = tmp_path / "copies"
+    for folder in set_repository.WORKSHOP_FOLDERS:
+        (copies / folder).mkdir(parents=True)
+        (copies / folder / "01_tensor_shapes.ipynb").write_text("{}", encoding="utf-8")
+    (copies / "README.md").write_text("copies\n", encoding="utf-8")
+
+    def git(*args, cwd):
+        return subprocess.run(
+            ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+        ).stdout
+
+    origin, author = tmp_path / "origin.git", tmp_path / "author"
+    git("init", "--quiet", "--bare", "--initial-branch=main", str(origin), cwd=tmp_path)
+    git("clone", "--quiet", str(origin), str(author), cwd=tmp_path)
+    (author / "main.txt").write_text("the book\n", encoding="utf-8")
+    git("add", "main.txt", cwd=author)
+    git(
+        "-c", "user.name=a", "-c", "user.email=a@a", "commit", "-qm", "book", cwd=author
+    )
+    git("push", "--quiet", "origin", "HEAD:main", cwd=author)
+    for run in range(2):  # a fresh checkout of main each time, as in the workflow
+        clone = tmp_path / f"run{run}"
+        git(
+            "clone",
+            "--quiet",
+            "--branch",
+            "main",
+            str(origin),
+            str(clone),
+            cwd=tmp_path,
+        )
+        environment = {**os.environ, "COPIES": str(copies), "GITHUB_SHA": f"sha{run}"}
+        subprocess.run(
+            ["bash", "-e", "-c", script], cwd=clone, env=environment, check=True
+        )
+    branch = set_repository.WORKSHOP_BRANCH
+    files = git("ls-tree", "-r", "--name-only", branch, cwd=origin).split()
+    assert files == [
+        "README.md",
+        "instructor/01_tensor_shapes.ipynb",
+        "student/01_tensor_shapes.ipynb",
+    ]
+    log = git("log", "--format=%s", branch, cwd=origin).splitlines()
+    assert log == ["Workshop copies of sha1"]
+    assert git("ls-tree", "--name-only", "main", cwd=origin).split() == ["main.txt"]
+
+
+CHAPTERS = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_the_instructors_page_links_every_student_copy_in_colab():
+    page = (ROOT / "book" / "how_to_use.md").read_text(encoding="utf-8")
+    repository = set_repository.parse_repository_url(set_repository.configured_url())
+    workshop = f"{repository.colab_prefix}blob/{set_repository.WORKSHOP_BRANCH}/"
+    for chapter in CHAPTERS:
+        link = f"[Open the student copy in Colab]({workshop}student/{chapter})"
+        assert link in page, chapter
+        assert f"({workshop}instructor/{chapter})" in page, chapter
+    for download in set_repository.SITE_DOWNLOADS:
+        assert f"({repository.book_url}{download})" in page
+    tip = page.split("**Reset by")[1].split("\n- ")[0]
+    assert "re-open the student copy" in tip, "the launch button opens the solutions"
+
+
 def test_tests_workflow_runs_make_test_on_pushes_and_pull_requests():
     workflow = load_workflow(ROOT / ".github" / "workflows" / "tests.yml")
     assert "push" in workflow["on"] and "pull_request" in workflow["on"]
@@ -296,6 +387,12 @@ def test_set_repository_rewrites_every_place_and_is_idempotent(tmp_path):
             assert f"cnn-attention @ git+{NEW}@main" in text, name
             assert f"{name}: cnn-attention @ git+{OLD} -> " in result.stdout
 
+    page = after[Path("book/how_to_use.md")]
+    new_colab = "https://colab.research.google.com/github/new-owner/attention-book/"
+    assert f"{new_colab}blob/workshop/student/01_tensor_shapes.ipynb)" in page
+    assert f"({NEW_BASE}workshop/cnn-attention-student.zip)" in page
+    assert COLAB not in page and OLD_BASE not in page
+
     links = json.loads(after[Path("notebooks/99_links.ipynb")])["cells"][0]["source"]
     assert f"({NEW_BASE}notebooks/02_squeeze_excitation.html#setup)" in links
     assert f"({NEW_BASE}book/notation.html)" in links
@@ -338,7 +435,16 @@ def test_mismatches_are_found(tmp_path):
     stale = stale.replace("book/notation.html", "book/no_such_page.html")
     stale = stale.replace("/blob/main/notebooks/01_", "/blob/main/notebooks/00_")
     notebook.write_text(stale, encoding="utf-8")
+    page = copy / "book" / "how_to_use.md"
+    text = page.read_text(encoding="utf-8")
+    text = text.replace("workshop/student/02_", "workshop/student/00_", 1)
+    page.write_text(
+        text.replace("blob/workshop/instructor/", "blob/dev/instructor/", 1)
+    )
     problems = "\n".join(set_repository.find_mismatches(copy))
+    assert "book/how_to_use.md: Colab link " in problems
+    assert "student/00_squeeze_excitation.ipynb names no workshop copy" in problems
+    assert "blob/dev/instructor/01_tensor_shapes.ipynb should use main" in problems
     assert (
         "install line 'cnn-attention @ git+https://github.com/someone/fork" in problems
     )

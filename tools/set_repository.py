@@ -16,11 +16,13 @@ tool rewrites it together with the setting:
   ``https://colab.research.google.com/github/OWNER/REPO/blob/...``;
 - links into the repository, ``https://github.com/OWNER/REPO/...``.
 
-Files: _config.yml, notebooks/*.ipynb, README.md, book/*.md. The old URLs are the one in
-_config.yml and any in the notebooks' install lines. Replacements are textual, so a
-notebook's JSON is not re-serialised and nothing else in it changes; a second run with
-the same URL changes nothing. `find_mismatches` lists what does not match the configured
-URL; the tests call it.
+Files: _config.yml, notebooks/*.ipynb, README.md, book/**/*.md. The old URLs are the
+one in _config.yml and any in the notebooks' install lines. Replacements are textual,
+so a notebook's JSON is not re-serialised and nothing else in it changes; a second run
+with the same URL changes nothing. `find_mismatches` lists what does not match the
+configured URL, in the notebooks and the book's pages: among them the links to the
+workshop copies on the branch `WORKSHOP_BRANCH`, which must name a chapter; the tests
+call it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = "_config.yml"
 USAGE = "make set-repository URL=https://github.com/OWNER/REPO"
+# The branch the publishing workflow (.github/workflows/book.yml) fills with the
+# workshop copies of the chapters, `student/<chapter>.ipynb` and
+# `instructor/<chapter>.ipynb`; book/how_to_use.md links them in Colab.
+WORKSHOP_BRANCH = "workshop"
+WORKSHOP_FOLDERS = ("student", "instructor")
+# Files the workflow puts on the site beside the book (tools/make_workshop.py --zip).
+SITE_DOWNLOADS = (
+    "workshop/cnn-attention-student.zip",
+    "workshop/cnn-attention-instructor.zip",
+)
 # GitHub's rules: an owner is 1-39 letters, digits or single inner hyphens; a repository
 # name is letters, digits, '.', '-' and '_' (not '.' or '..').
 OWNER = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
@@ -138,7 +150,7 @@ def configured_branch(root: Path = ROOT) -> str:
 def files_to_rewrite(root: Path) -> list[Path]:
     files = [root / CONFIG, root / "README.md"]
     files += sorted((root / "notebooks").glob("*.ipynb"))
-    files += sorted((root / "book").glob("*.md"))
+    files += sorted((root / "book").glob("**/*.md"))
     return [path for path in files if path.is_file()]
 
 
@@ -220,50 +232,66 @@ def set_repository(url: str, root: Path = ROOT) -> list[str]:
 
 
 def find_mismatches(root: Path = ROOT) -> list[str]:
-    """Install URLs, book links and Colab links in the notebooks that do not match
-    _config.yml's repository, or that point at a page the book does not have."""
+    """Install URLs in the notebooks, and book links and Colab links in the notebooks
+    and the book's pages, that do not match _config.yml's repository, or that point at
+    a page or file the book does not have."""
     repository = parse_repository_url(configured_url(root))
     branch = configured_branch(root)
     base = repository.book_url
     pages = {f"notebooks/{path.stem}.html" for path in root.glob("notebooks/*.ipynb")}
-    pages |= {f"book/{path.stem}.html" for path in root.glob("book/*.md")}
-    pages |= {"", "index.html", "genindex.html", "search.html"}
+    pages |= {
+        path.relative_to(root).with_suffix(".html").as_posix()
+        for path in root.glob("book/**/*.md")
+    }
+    pages |= {"", "index.html", "genindex.html", "search.html", *SITE_DOWNLOADS}
+    chapters = {path.name for path in root.glob("notebooks/*.ipynb")}
     problems = []
-    for path in sorted((root / "notebooks").glob("*.ipynb")):
+    files = sorted((root / "notebooks").glob("*.ipynb"))
+    files += sorted((root / "book").glob("**/*.md"))
+    for path in files:
+        name = path.relative_to(root).as_posix()
         text = path.read_text(encoding="utf-8")
-        for match in INSTALL.finditer(text):
+        for match in INSTALL.finditer(text) if path.suffix == ".ipynb" else []:
             if (match["url"], match["branch"]) != (repository.url, branch):
                 problems.append(
-                    f"{path.name}: install line {match[0]!r} should read "
+                    f"{name}: install line {match[0]!r} should read "
                     f"'git+{repository.url}@{branch}'"
                 )
         for match in GITHUB_IO.finditer(text):
+            if text[match.end() : match.end() + 1] == "<":
+                continue  # a pattern such as .../notebooks/<name>.html, not a link
             link = match[0].rstrip(".,;:")
             page = re.split(r"[#?]", link)[0]
             if page.startswith(base):
                 if page.removeprefix(base) not in pages:
-                    problems.append(f"{path.name}: book link {link} names no page")
+                    problems.append(f"{name}: book link {link} names no page")
                 continue
             # Shaped like a link to one of our pages, under another site or folder.
             tail = re.match(
-                rf"(?:{NAME}/)?(?P<page>(?:notebooks|book)/[^#?]*)", match["path"]
+                rf"(?:{NAME}/)?(?P<page>(?:notebooks|book|workshop)/[^#?]*)",
+                match["path"],
             )
             if tail and tail["page"].rstrip(".,;:") in pages:
-                problems.append(
-                    f"{path.name}: book link {link} should start with {base}"
-                )
+                problems.append(f"{name}: book link {link} should start with {base}")
         for match in COLAB.finditer(text):
             link = match[0].rstrip(".,;:")
             target = re.split(r"[#?]", match["path"])[0].rstrip(".,;:")
             if (match["owner"], match["name"]) != (repository.owner, repository.name):
                 problems.append(
-                    f"{path.name}: Colab link {link} should start with "
+                    f"{name}: Colab link {link} should start with "
                     f"{repository.colab_prefix}blob/{branch}/"
                 )
+            elif match["branch"] == WORKSHOP_BRANCH:
+                folder, _, chapter = target.partition("/")
+                if folder not in WORKSHOP_FOLDERS or chapter not in chapters:
+                    problems.append(
+                        f"{name}: Colab link {link} names no workshop copy (expected "
+                        f"{' or '.join(WORKSHOP_FOLDERS)}/<chapter>.ipynb of a chapter)"
+                    )
             elif match["branch"] != branch:
-                problems.append(f"{path.name}: Colab link {link} should use {branch}")
+                problems.append(f"{name}: Colab link {link} should use {branch}")
             elif not (root / target).is_file():
-                problems.append(f"{path.name}: Colab link {link} names no file here")
+                problems.append(f"{name}: Colab link {link} names no file here")
     return problems
 
 
