@@ -16,7 +16,7 @@ from cnn_attention.exercises.answers import (
     list_of,
     mapping_of,
 )
-from cnn_attention.exercises.registry import exercise
+from cnn_attention.exercises.registry import exercise, load_results
 
 OPTIONS = mapping_of(TEXT, ANYTHING)  # keyword arguments of a constructor
 
@@ -87,21 +87,14 @@ def _cbam_3(seed_003_options):
 
 
 def _digits_network():
-    """An untrained CBAM network of the digits task's shape (for the tests)."""
+    """An untrained CBAM network of chapter 4's digits task (for the tests)."""
     import torch
 
     from cnn_attention.torch.resnet import ResNet
 
     torch.manual_seed(0)
-    return ResNet(
-        block="basic",
-        layers=(1, 1, 1),
-        widths=(16, 32, 64),
-        num_classes=10,
-        in_channels=1,
-        stem="small",
-        attention="cbam",
-    )
+    network = load_results("cbam_improvements")["protocol"]["network"]
+    return ResNet(**network, attention="cbam")
 
 
 def _spatial_maps(network, images) -> list:

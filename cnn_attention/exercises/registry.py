@@ -143,6 +143,15 @@ def show_check(exercise_id: str, answers: Callable[[], Mapping] | Mapping) -> No
 # Helpers for the checks below.
 
 
+def load_results(name: str) -> dict:
+    """A results file the chapters read, ``cnn_attention/results/<name>.json``."""
+    import json
+    from importlib.resources import files
+
+    path = files("cnn_attention") / "results" / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def all_close(value, expected, tolerance: float = 1e-6) -> bool:
     """Same shape, and every element within `tolerance` (arrays, tensors, numbers)."""
     value, expected = np.asarray(value, dtype=float), np.asarray(expected, dtype=float)

@@ -5,15 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnn_attention.exercises.answers import COUNT, NUMBER, TEXT, list_of
-from cnn_attention.exercises.registry import all_close, exercise
-
-
-def _which_results() -> dict:
-    import json
-    from importlib.resources import files
-
-    path = files("cnn_attention") / "results" / "which_attention.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+from cnn_attention.exercises.registry import all_close, exercise, load_results
 
 
 @exercise(
@@ -23,7 +15,7 @@ def _which_results() -> dict:
 )
 def _which_1(differences, seeds_better):
     """CBAM minus no attention on cluttered digits, seed by seed; seeds CBAM won."""
-    runs = _which_results()["accuracy"]
+    runs = load_results("which_attention")["accuracy"]
     cbam = np.array(runs["CBAM | cluttered"]["accuracy"])
     none = np.array(runs["none | cluttered"]["accuracy"])
     expected = cbam - none
@@ -45,8 +37,8 @@ def _which_2(matched_width):
     """Smallest first-stage width of a plain digits network as large as CA's."""
     from cnn_attention.torch.resnet import ResNet
 
-    network = dict(block="basic", layers=(1, 1, 1), num_classes=10, in_channels=1)
-    network["stem"] = "small"
+    network = dict(load_results("which_attention")["protocol"]["network"])
+    del network["widths"]  # (16, 32, 64): the width is the question
 
     def count(width, attention=None):
         model = ResNet(
@@ -71,7 +63,7 @@ def _which_2(matched_width):
 )
 def _which_3(most, least):
     """The modules adding the most and the fewest multiply-adds per added parameter."""
-    costs = _which_results()["costs"]
+    costs = load_results("which_attention")["costs"]
     base = costs["none"]
     per_parameter = {
         name: (cost["multiply_adds"] - base["multiply_adds"])
