@@ -134,6 +134,12 @@ def _torch_module(value):
     return value
 
 
+def _keras_layer(value):
+    if not (callable(value) and callable(getattr(value, "get_weights", None))):
+        raise WrongKind(f"must be a Keras layer; got {describe(value)}")
+    return value
+
+
 def _shape(value):
     what = "a shape, a tuple of ints such as (2, 5, 7, 8)"
     items = _items(value, what)
@@ -160,6 +166,7 @@ SHAPE = Kind(
 )
 FUNCTION = Kind("a function", _function, ("lambda x: x", 0, None, int))
 TORCH_MODULE = Kind("a PyTorch module", _torch_module, ("network", None, object()))
+KERAS_LAYER = Kind("a Keras layer", _keras_layer, ("layer", None, print))
 ANYTHING = Kind("any value", lambda value: value)
 
 

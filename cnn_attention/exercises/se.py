@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnn_attention.exercises.answers import COUNT, FLAG, NUMBER
+from cnn_attention.exercises.answers import COUNT, FLAG, KERAS_LAYER, NUMBER
 from cnn_attention.exercises.registry import exercise
 
 # ResNet-50: (output channels C_s, blocks N_s, H = W at a 224 x 224 input) per stage.
@@ -105,11 +105,54 @@ def _se_3(mean_gate, fc2_bias, min_gate_with_bias):
     return None
 
 
-@exercise("se.4", answers={"difference": NUMBER}, wrong={"difference": 0.35})
-def _se_4(difference):
-    """A channels-first Keras SE layer agrees with the PyTorch module as it stands."""
+def _channels_last_se():
+    """A channels-last SE layer of the chapter's shape (a made-up answer, for tests)."""
+    import keras
+
+    class ChannelsLastSE(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = keras.layers.Dense(2, activation="relu")
+            self.fc2 = keras.layers.Dense(8, activation="sigmoid")
+
+        def call(self, x):
+            s = self.fc2(self.fc1(keras.ops.mean(x, axis=(1, 2))))
+            return x * keras.ops.reshape(s, (-1, 1, 1, 8))
+
+    layer = ChannelsLastSE()
+    layer(np.zeros((1, 5, 7, 8), "float32"))
+    return layer
+
+
+@exercise(
+    "se.4",
+    answers={"difference": NUMBER, "channels_first_se": KERAS_LAYER},
+    wrong=lambda: {"difference": 0.0, "channels_first_se": _channels_last_se()},
+)
+def _se_4(difference, channels_first_se):
+    """A channels-first Keras SE layer agrees with the PyTorch module as it stands.
+
+    The difference is the learner's measurement (any value within the bound is right);
+    the layer is run here on (N, C, H, W) input and compared with SE computed in NumPy
+    from the layer's own weights: W1, b1, W2, b2 as its two Dense layers hold them."""
     if not abs(difference) <= 1e-5:
         return "squeeze over axes 2 and 3 and reshape the gate to (N, C, 1, 1)"
+    weights = [np.asarray(w, dtype="float64") for w in channels_first_se.get_weights()]
+    if len(weights) != 4 or weights[0].ndim != 2:
+        return "build the layer (call it once) with SE's two Dense layers, fc1 and fc2"
+    w1, b1, w2, b2 = weights  # (C, C/r), (C/r,), (C/r, C), (C,)
+    channels = w1.shape[0]
+    x = np.random.default_rng(0).normal(size=(2, channels, 5, 7))  # (N, C, H, W)
+    z = x.mean(axis=(2, 3))  # (N, C)
+    gate = 1 / (1 + np.exp(-(np.maximum(z @ w1 + b1, 0) @ w2 + b2)))  # (N, C)
+    try:
+        output = np.asarray(channels_first_se(x.astype("float32")))
+    except Exception as error:  # the layer refuses channels-first input
+        return f"the layer fails on (N, C, H, W) input ({type(error).__name__})"
+    if output.shape != x.shape or not np.allclose(
+        output, x * gate[:, :, None, None], atol=1e-4
+    ):
+        return "on (N, C, H, W) input the layer must give x * gate[:, :, None, None]"
     return None
 
 
