@@ -150,12 +150,20 @@ def test_figures_shown_ship_with_the_package(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, **IDS)
 def test_the_stated_core_path_time_is_the_tools(path):
-    """The intro's 'about N minutes' is the model's estimate, rounded to 5."""
+    """The intro's 'about N minutes' for the core path, and 'add about M' for the
+    optional sections, are the model's estimates rounded to 5 (how_to_use.md's table
+    has them to the minute)."""
     intro = read(path).cells[0].source
     paragraph = intro[intro.index("**Core path.**") :].split("\n\n")[0]
     stated = int(re.search(r"about (\d+) minutes", paragraph)[1])
-    estimate = core_path.read_chapter(path).core.reading_minutes()
+    chapter = core_path.read_chapter(path)
+    estimate = chapter.core.reading_minutes()
     assert abs(stated - estimate) <= 3, (stated, round(estimate, 1))
+    optional = re.search(
+        r"\*\(optional\)\*.*?add\s+about\s+(\d+)", paragraph, re.DOTALL
+    )
+    estimate = chapter.optional.reading_minutes()
+    assert abs(int(optional[1]) - estimate) <= 3, (optional[1], round(estimate, 1))
 
 
 def test_the_sessions_clocks_follow_the_core_paths():

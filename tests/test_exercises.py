@@ -306,6 +306,20 @@ def test_made_up_medians_for_cbam_4_are_refused():
     assert "other medians on digits without clutter" in hint("cbam.4", answers)
 
 
+def test_an_answer_left_as_the_student_copys_ellipsis_is_named():
+    answers = {**right_answers("se.1"), "counted": ...}
+    assert "replace the ... of `counted` by your answer" in hint("se.1", answers)
+
+
+def test_shapes_1_takes_the_calls_as_the_question_writes_them():
+    right = right_answers("shapes.1")
+    written = {
+        f".{call}".replace(", ", ","): shape for call, shape in right["shapes"].items()
+    }
+    assert hint("shapes.1", {**right, "shapes": written}) is None
+    assert "give a shape for each" in hint("shapes.1", {**right, "shapes": {}})
+
+
 def test_se_3_measures_the_smallest_gate_for_the_bias_given():
     right = right_answers("se.3")
     assert hint("se.3", {**right, "min_gate_with_bias": 0.99}) is not None

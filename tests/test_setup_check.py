@@ -20,6 +20,10 @@ from cnn_attention.exercises import registry, setup_check
 from cnn_attention.exercises.setup_check import SetupReport, check_setup
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import make_workshop  # noqa: E402
+
 NAMES = [
     "Python",
     "PyTorch",
@@ -212,9 +216,11 @@ def test_the_checklist_page_runs_the_same_cell_and_explains_every_check(capsys):
     """book/instructor_checklist.md: its participants' cell runs, and the page says
     what a ✗ on each check means."""
     page = (ROOT / "book" / "instructor_checklist.md").read_text(encoding="utf-8")
-    cells = re.findall(r"```python\n(.*?)```", page, re.DOTALL)
-    cell = next(cell for cell in cells if "check_setup()" in cell)
-    exec(compile(cell, "instructor_checklist.md", "exec"), {})
+    cells = re.findall(r"```python\n(.*?)\n```", page, re.DOTALL)
+    cell = next(cell for cell in cells if "check_setup(" in cell)
+    assert cell == make_workshop.SETUP_CHECK, "the student copies' cell, as it is"
+    package = "git+https://github.com/cnn-attention-book/cnn-attention-book@main"
+    exec(compile(cell, "instructor_checklist.md", "exec"), {"BOOK_PACKAGE": package})
     assert len(printed_checks(capsys.readouterr().out)) == len(NAMES)
     for name in NAMES:
         assert f"**{name}**" in page, f"the page does not explain the check {name!r}"

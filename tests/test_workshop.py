@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import make_workshop  # noqa: E402
+import set_repository  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SOLUTION = """\
@@ -108,7 +109,7 @@ def solutions(notebook):
 def assert_student_copy(student, original):
     """The original's cells, each solution replaced by an answer cell (comments only)
     and a check cell (show_check only); no answer prose; no outputs anywhere."""
-    expected = []
+    expected, setup_checked = [], False
     for cell in original.cells:
         if make_workshop.is_solution(cell):
             expected += ["<answer>", "<check>"]
@@ -116,17 +117,44 @@ def assert_student_copy(student, original):
             expected.append("<exercises>")
         else:
             expected.append(cell)
+        installs = set_repository.INSTALL.search(cell.source)
+        if cell.cell_type == "code" and installs and not setup_checked:
+            expected.append("<setup check>")
+            setup_checked = True
     got = []
     for cell in student.cells:
         tags = cell.metadata.get("tags", [])
         intro = make_workshop.EXERCISES_INTRO.search(cell.source)
-        if cell.cell_type == "markdown" and intro:
+        if make_workshop.SETUP_CHECK_TAG in tags:
+            assert cell.source == make_workshop.SETUP_CHECK
+            got.append("<setup check>")
+        elif (
+            cell.cell_type == "markdown" and "colab.research.google.com" in cell.source
+        ):
+            assert "/blob/main/notebooks/" not in cell.source, "Colab: student copies"
+            assert not re.search(r"Open this chapter in\s+Colab", cell.source)
+            source = cell.source.replace(
+                "/blob/workshop/student/", "/blob/main/notebooks/"
+            )
+            got.append(
+                nbformat.v4.new_markdown_cell(
+                    re.sub(
+                        r"Open this student copy in(\s+)Colab",
+                        r"Open this chapter in\1Colab",
+                        source,
+                    )
+                )
+            )
+        elif cell.cell_type == "markdown" and intro:
             text = " ".join(intro["intro"].split())
             assert make_workshop.STUDENT_INTRO in text, "how the checks work"
             assert "fold" not in text, "the student copy has no folded solutions"
             got.append("<exercises>")
         elif make_workshop.ANSWER_TAG in tags:
-            assert all(line.startswith("# ") for line in cell.source.splitlines())
+            for line in cell.source.splitlines():  # comments, and `name = ...`
+                assert line.startswith("# ") or re.fullmatch(
+                    r"\w+ = \.\.\.(  # .+)?", line
+                )
             got.append("<answer>")
         elif make_workshop.CHECK_TAG in tags:
             statements = ast.parse(cell.source).body
@@ -162,8 +190,8 @@ def test_student_copy_replaces_solutions_and_clears_outputs():
     assert ANSWER_PROSE not in json.dumps(student)
     answer, check = student.cells[4], student.cells[5]
     assert answer.source == (
-        "# Exercise demo.1: define `permuted_shape` (a shape, such as (2, 5, 7, 8)), "
-        "then run the\n# check below."
+        "# Exercise demo.1: replace each ... by your answer, then run the check "
+        "below.\npermuted_shape = ...  # a shape, such as (2, 5, 7, 8)"
     )
     assert "solution" not in answer.metadata["tags"]
     assert check.source.endswith(
@@ -194,7 +222,36 @@ def test_each_check_cell_maps_to_a_solution():
         ("demo.1", ("permuted_shape",)),
         ("demo.2", ("a", "b")),
     ]
-    assert "define `a` and `b`" in student.cells[-2].source
+    assert student.cells[-2].source.endswith("\na = ...\nb = ...")
+
+
+def test_each_answer_starts_as_an_ellipsis_with_its_kind():
+    """A name the chapter already uses is reset, so the check never grades it."""
+    solution = make_workshop.Solution("cbam.4", ("network", "a" * 70))
+    source = make_workshop.answer_cell(solution, "x").source
+    assert max(map(len, source.splitlines())) <= 88
+    assert "network = ...  # a PyTorch module" in source.splitlines()
+    assert f"{'a' * 70} = ..." in source.splitlines()
+
+
+def test_the_student_copy_has_a_setup_check_and_colab_links_to_student_copies():
+    chapter = synthetic_chapter()
+    link = (
+        "https://colab.research.google.com/github/cnn-attention-book/"
+        "cnn-attention-book/blob/main/notebooks/04_cbam.ipynb"
+    )
+    chapter.cells[0].source += f"\n[Open this chapter in\nColab]({link})"
+    chapter.cells[1].source += (
+        '\nBOOK_PACKAGE = "git+https://github.com/cnn-attention-book/'
+        'cnn-attention-book@main"'
+    )
+    student = make_workshop.student_copy(chapter, "demo.ipynb")
+    assert student.cells[2].source == make_workshop.SETUP_CHECK
+    assert student.cells[2].metadata["tags"] == [make_workshop.SETUP_CHECK_TAG]
+    assert "[Open this student copy in\nColab](" in student.cells[0].source
+    assert "/blob/workshop/student/04_cbam.ipynb)" in student.cells[0].source
+    instructor = make_workshop.instructor_copy(chapter, "demo.ipynb")
+    assert code_sources(instructor) == code_sources(chapter)
 
 
 def test_a_long_check_call_is_wrapped_to_the_line_length():
@@ -240,7 +297,8 @@ def test_the_copies_run_and_the_checks_answer(tmp_path):
         if cell.cell_type == "code" and "show_check" in cell.source
     ]
     assert printed == [
-        "✗ demo.1: define `permuted_shape` first\n",
+        "✗ demo.1: not yet — replace the ... of `permuted_shape` by your answer (the "
+        "cell above)\n",
         "✗ demo.1: not yet — that is the shape before the permute\n",
         "✓ demo.1: correct\n",
     ]

@@ -39,10 +39,20 @@ import nbformat
 from nbformat.v4 import new_code_cell
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import set_repository  # noqa: E402  (beside this file)
+
 OUT = ROOT / "_build" / "workshop"
 SOLUTION_TAG = "solution"
 ANSWER_TAG = "exercise-answer"
 CHECK_TAG = "exercise-check"
+SETUP_CHECK_TAG = "setup-check"
+SETUP_CHECK = """\
+# Workshop setup check: every line should start with ✓. The instructor's checklist
+# explains each ✗ and its fix. It changes nothing that the cells below print.
+from cnn_attention.exercises.setup_check import check_setup
+
+check_setup(package=BOOK_PACKAGE)"""
 LINE_LENGTH = 88
 ZIP_PREFIX = "cnn-attention"
 # The folder's README: the publishing workflow commits the folder to the branch
@@ -62,14 +72,15 @@ The book's "How to use this book" page links each student copy in Colab.
 # The paragraph under a chapter's "## Exercises" heading (up to the first blank line).
 EXERCISES_INTRO = re.compile(r"^## Exercises[^\n]*\n+(?P<intro>(?:[^\n]+\n?)+)", re.M)
 STUDENT_INTRO = (
-    "In this copy each exercise is followed by two cells. The first names what to "
-    "define and of what kind; write your answer there. The second checks it: it "
-    "prints ✓ when your answers are right, or ✗ with a hint, and never stops the "
-    "notebook. The checks compute the right values themselves, from the chapter's "
-    "functions or from exact known values, and take only the kind of answer asked "
-    "for: a shape is a tuple of ints, not a string; a count is an int, not a float; "
-    'True is not the string "True". Run the cells above an exercise before its '
-    "check. Your instructor has the solutions."
+    "In this copy each exercise is followed by two cells. The first sets each answer "
+    "to ... and says what kind of value it takes: replace each ... by your answer. "
+    "The second checks your answers: it prints ✓ when they are right, or ✗ with a "
+    "hint about the first one that is not, and never stops the notebook. The checks "
+    "compute the right values themselves, from the chapter's functions or from exact "
+    "known values, and take only the kind of answer asked for: a shape is a tuple of "
+    "ints, not a string; a count is an int, not a float; True is not the string "
+    '"True". Run the cells above an exercise before its check. Your instructor has '
+    "the solutions."
 )
 
 
@@ -120,26 +131,33 @@ def _code(cell_id: str, source: str, tag: str):
     return cell
 
 
-def _described(exercise_id: str, name: str) -> str:
-    """`name` (the kind of answer the check takes), or `name` for an unknown id."""
+def _kind(exercise_id: str, name: str) -> str | None:
+    """The kind of answer the check takes (registry's `answers`), None if unknown."""
     from cnn_attention.exercises import EXERCISES
 
     entry = EXERCISES.get(exercise_id)
     kind = entry.kinds.get(name) if entry else None
-    return f"`{name}` ({kind.description})" if kind else f"`{name}`"
+    return kind.description if kind else None
 
 
 def answer_cell(solution: Solution, cell_id: str):
-    """An empty cell whose only lines tell the learner what to define, of what kind."""
-    names = [_described(solution.exercise_id, name) for name in solution.names]
-    listed = (
-        names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    )
-    text = (
-        f"Exercise {solution.exercise_id}: define {listed}, then run the check below."
-    )
-    comment = "\n".join(f"# {line}" for line in textwrap.wrap(text, LINE_LENGTH - 2))
-    return _code(f"{cell_id}-answer", comment, ANSWER_TAG)
+    """The learner's cell: each answer set to ``...`` with its kind in a comment,
+    so that a name the chapter already uses (``shapes``, ``difference``) is not
+    graded in the learner's place; the check says which ``...`` is left."""
+    intro = f"Exercise {solution.exercise_id}: replace each ... by your answer, then "
+    intro += "run the check below."
+    lines = [f"# {line}" for line in textwrap.wrap(intro, LINE_LENGTH - 2)]
+    for name in solution.names:
+        kind = _kind(solution.exercise_id, name)
+        line = f"{name} = ...  # {kind}" if kind else f"{name} = ..."
+        if len(line) > LINE_LENGTH:  # the kind on comment lines of its own above
+            lines += [
+                f"# {part}"
+                for part in textwrap.wrap(f"{name}: {kind}", LINE_LENGTH - 2)
+            ]
+            line = f"{name} = ..."
+        lines.append(line)
+    return _code(f"{cell_id}-answer", "\n".join(lines), ANSWER_TAG)
 
 
 def check_cell(solution: Solution, cell_id: str):
@@ -215,6 +233,41 @@ def rewrite_exercises_intro(notebook, name: str) -> None:
     )
 
 
+def setup_check_cell(notebook) -> int | None:
+    """Insert the participants' setup check after the setup cell (the first code cell
+    that installs the book's package); its index, or None for a notebook without one."""
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code" and set_repository.INSTALL.search(cell.source):
+            check = _code(
+                f"{cell.get('id') or index}-setup-check", SETUP_CHECK, SETUP_CHECK_TAG
+            )
+            notebook.cells.insert(index + 1, check)
+            return index + 1
+    return None
+
+
+def link_student_copies(notebook) -> None:
+    """Colab links to a chapter open its student copy instead (the chapter itself has
+    the solutions)."""
+    branch = set_repository.WORKSHOP_BRANCH
+
+    def to_copy(match):
+        path = match["path"]
+        if not path.startswith("notebooks/"):
+            return match[0]
+        start = match.start("branch") - match.start()
+        return match[0][:start] + f"{branch}/student/" + path.removeprefix("notebooks/")
+
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            source = set_repository.COLAB.sub(to_copy, cell.source)
+            cell.source = re.sub(
+                r"Open this chapter in(\s+)Colab",
+                r"Open this student copy in\1Colab",
+                source,
+            )
+
+
 def student_copy(notebook, name: str = "notebook"):
     """Outputs cleared; the exercises' introduction rewritten for learners; each
     solution replaced by an answer cell and a check cell."""
@@ -233,6 +286,8 @@ def student_copy(notebook, name: str = "notebook"):
     student.cells = cells
     if solutions:
         rewrite_exercises_intro(student, name)
+    setup_check_cell(student)
+    link_student_copies(student)
     clear_outputs(student)
     return student
 

@@ -19,6 +19,7 @@ tests/test_plain_render.py runs it over the chapters and over small synthetic no
 
 from __future__ import annotations
 
+import argparse
 import copy
 import html
 import re
@@ -180,7 +181,12 @@ def summary(problems: list[Problem]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(arg) for arg in argv] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "notebooks", nargs="*", type=Path, help="default: every chapter"
+    )
+    paths = parser.parse_args(argv).notebooks
+    paths = paths or sorted((ROOT / "notebooks").glob("*.ipynb"))
     problems = check_paths(paths)
     for problem in problems:
         print(problem)

@@ -193,7 +193,7 @@ def list_of(kind: Kind, length: int | None = None) -> Kind:
 
 def set_of(kind: Kind) -> Kind:
     """A set (or list, or tuple) of answers of one kind; duplicates do not count."""
-    what = f"a set of values, each {kind.description}"
+    what = f"a set (or list) of values, each {kind.description}"
 
     def convert(value):
         items = list(value) if isinstance(value, set | frozenset) else None

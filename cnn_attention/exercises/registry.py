@@ -96,6 +96,8 @@ def _hint(exercise_id: str, answers: Mapping[str, object]) -> str | None:
         )
     converted = {}
     for name in entry.names:
+        if answers[name] is Ellipsis:  # a student copy's answer cell, not filled in
+            return f"replace the ... of `{name}` by your answer (the cell above)"
         try:
             converted[name] = entry.kinds[name].convert(answers[name])
         except WrongKind as error:

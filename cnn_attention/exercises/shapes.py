@@ -27,6 +27,11 @@ _BATCH_OF_ONE = {
 }
 
 
+def _call_name(call: str) -> str:
+    """A call as _BATCH_OF_ONE names it: no leading dot, a space only after a comma."""
+    return " ".join(call.replace(" ", "").removeprefix(".").replace(",", ", ").split())
+
+
 @exercise(
     "shapes.1",
     answers={"shapes": mapping_of(TEXT, SHAPE), "not_concatenable": set_of(TEXT)},
@@ -40,6 +45,9 @@ def _shapes_1(shapes, not_concatenable):
     be concatenated with torch.cat(..., dim=1) into a (1, 32) descriptor."""
     descriptor = np.zeros((1, 16, 1, 1))
     expected = {call: f(descriptor).shape for call, f in _BATCH_OF_ONE.items()}
+    # A call may be written as in the question, ".squeeze()", or without spaces.
+    shapes = {_call_name(call): shape for call, shape in shapes.items()}
+    not_concatenable = {_call_name(call) for call in not_concatenable}
     if set(shapes) != set(expected):
         return "give a shape for each of the five calls: " + ", ".join(expected)
     for call, shape in expected.items():
