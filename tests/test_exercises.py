@@ -38,6 +38,7 @@ from cnn_attention.exercises.answers import (
     mapping_of,
     set_of,
 )
+from cnn_attention.exercises.se import _keras_se
 
 # --- the real answers ---------------------------------------------------------------
 
@@ -69,26 +70,6 @@ def _transposed(module):
     turned = type(module)(**module.get_config()).eval()
     turned.load_state_dict(state)
     return turned
-
-
-@functools.lru_cache(maxsize=1)
-def _channels_first_se():
-    """SE for (N, C, H, W) input in Keras, C = 8, r = 4."""
-    import keras
-
-    class ChannelsFirstSE(keras.layers.Layer):
-        def __init__(self):
-            super().__init__()
-            self.fc1 = keras.layers.Dense(2, activation="relu")
-            self.fc2 = keras.layers.Dense(8, activation="sigmoid")
-
-        def call(self, x):
-            gate = self.fc2(self.fc1(keras.ops.mean(x, axis=(2, 3))))  # (N, C)
-            return x * keras.ops.reshape(gate, (-1, 8, 1, 1))
-
-    layer = ChannelsFirstSE()
-    layer(np.zeros((1, 8, 3, 3), "float32"))  # builds the weights
-    return layer
 
 
 @functools.lru_cache(maxsize=1)
@@ -178,7 +159,7 @@ RIGHT = {
     "se.3": {"mean_gate": 0.5, "fc2_bias": 6.0, "min_gate_with_bias": 0.99724},
     "se.4": lambda: {
         "difference": torch.tensor(3e-8),
-        "channels_first_se": _channels_first_se(),
+        "channels_first_se": _keras_se(channels_first=True),
     },
     "se.5": {"most_parameters_stage": 4, "most_multiply_adds_stage": 1},
     "eca.1": {"with_psi": 171, "with_3357": 157},

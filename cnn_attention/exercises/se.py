@@ -105,29 +105,34 @@ def _se_3(mean_gate, fc2_bias, min_gate_with_bias):
     return None
 
 
-def _channels_last_se():
-    """A channels-last SE layer of the chapter's shape (a made-up answer, for tests)."""
+def _keras_se(channels_first: bool):
+    """A built Keras SE layer, C = 8 and r = 4, for (N, C, H, W) input or for
+    (N, H, W, C) input: the tests' right and made-up answers."""
     import keras
 
-    class ChannelsLastSE(keras.layers.Layer):
+    pooled, gate_shape = (
+        ((2, 3), (-1, 8, 1, 1)) if channels_first else ((1, 2), (-1, 1, 1, 8))
+    )
+
+    class SE(keras.layers.Layer):
         def __init__(self):
             super().__init__()
             self.fc1 = keras.layers.Dense(2, activation="relu")
             self.fc2 = keras.layers.Dense(8, activation="sigmoid")
 
         def call(self, x):
-            s = self.fc2(self.fc1(keras.ops.mean(x, axis=(1, 2))))
-            return x * keras.ops.reshape(s, (-1, 1, 1, 8))
+            gate = self.fc2(self.fc1(keras.ops.mean(x, axis=pooled)))  # (N, C)
+            return x * keras.ops.reshape(gate, gate_shape)
 
-    layer = ChannelsLastSE()
-    layer(np.zeros((1, 5, 7, 8), "float32"))
+    layer = SE()
+    layer(np.zeros((1, 8, 8, 8), "float32"))  # builds the weights
     return layer
 
 
 @exercise(
     "se.4",
     answers={"difference": NUMBER, "channels_first_se": KERAS_LAYER},
-    wrong=lambda: {"difference": 0.0, "channels_first_se": _channels_last_se()},
+    wrong=lambda: {"difference": 0.0, "channels_first_se": _keras_se(False)},
 )
 def _se_4(difference, channels_first_se):
     """A channels-first Keras SE layer agrees with the PyTorch module as it stands.
