@@ -65,36 +65,47 @@ def static_size(size) -> int | None:
         return None
 
 
+_SPATIAL_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
 def feature_map_problem(
-    shape, channels: int, channels_last: bool, floating: bool = True
+    shape, channels: int, channels_last: bool, floating: bool = True, spatial_dims=2
 ) -> str:
     """What is wrong with a feature map of this shape for a layer of `channels`.
 
     Returns "" when nothing is. Sizes may be None or symbolic (unknown while Keras
-    traces: JAX's symbolic batch size cannot become an int).
+    traces: JAX's symbolic batch size cannot become an int). `spatial_dims` is 2 for
+    images, 1 for sequences (N, L, C) and 3 for volumes or video (N, D, H, W, C).
     """
     shape = tuple(static_size(size) for size in shape)
-    layout = "(N, H, W, C)" if channels_last else "(N, C, H, W)"
-    if len(shape) != 4:
+    names = _SPATIAL_NAMES[spatial_dims]
+    axes = ("N", *names, "C") if channels_last else ("N", "C", *names)
+    layout = "(" + ", ".join(axes) + ")"
+    if len(shape) != spatial_dims + 2:
         return (
-            f"expects a 4-D feature map {layout}; got {len(shape)}-D input "
-            f"of shape {shape}"
+            f"expects a {spatial_dims + 2}-D feature map {layout}; got "
+            f"{len(shape)}-D input of shape {shape}"
         )
-    found = shape[3] if channels_last else shape[1]
+    found = shape[-1] if channels_last else shape[1]
     if found is not None and found != channels:
         return (
             f"was built for {channels} channels but got {found} "
             f"(input shape {shape}, layout {layout})"
         )
-    height, width = shape[1:3] if channels_last else shape[2:]
-    if height == 0 or width == 0:
-        return f"got an empty feature map of shape {shape}: H and W must be >= 1"
+    spatial = shape[1:-1] if channels_last else shape[2:]
+    if 0 in spatial:
+        sizes = " and ".join(
+            [", ".join(names[:-1]), names[-1]] if names[:-1] else names
+        )
+        return f"got an empty feature map of shape {shape}: {sizes} must be >= 1"
     if not floating:
         return "expects a floating-point input (float16, bfloat16, float32, float64)"
     return ""
 
 
-def check_feature_map(x, channels: int, channels_last: bool, layer: str) -> None:
+def check_feature_map(
+    x, channels: int, channels_last: bool, layer: str, spatial_dims: int = 2
+) -> None:
     """Raise ValueError, naming `layer`, unless `x` is a usable feature map.
 
     `x` is a tensor (its shape and dtype are checked) or a shape. Keras layers pass
@@ -103,7 +114,7 @@ def check_feature_map(x, channels: int, channels_last: bool, layer: str) -> None
     dtype = getattr(x, "dtype", None)
     floating = dtype is None or "float" in str(dtype)
     problem = feature_map_problem(
-        getattr(x, "shape", x), channels, channels_last, floating
+        getattr(x, "shape", x), channels, channels_last, floating, spatial_dims
     )
     if problem:
         raise ValueError(f"{layer} {problem}")

@@ -378,9 +378,16 @@ CONSTRUCTORS = {
     ),
 }
 
+# The 1-D and 3-D versions take SEModule's and ECAModule's arguments.
+for _rank in ("1d", "3d"):
+    CONSTRUCTORS[f"SEModule{_rank}"] = CONSTRUCTORS["SEModule"]
+    CONSTRUCTORS[f"ECAModule{_rank}"] = CONSTRUCTORS["ECAModule"]
+
 # Values that an argument allows although its kind lists them as hostile.
 ALLOWED = {
-    ("ECAModule", "kernel_size"): [None],  # None: the adaptive kernel size
+    **{  # None: the adaptive kernel size
+        (f"ECAModule{rank}", "kernel_size"): [None] for rank in ("", "1d", "3d")
+    },
     ("BiFPNNode", "level"): [0],  # 0 is P3
 }
 

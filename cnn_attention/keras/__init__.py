@@ -15,7 +15,7 @@ from .bifpn import (
 from .blocks import ConvNormAct, batch_norm
 from .cbam import CBAM, ChannelGate, SpatialGate, global_pool
 from .coordatt import CoordinateAttention
-from .eca import ECAModule
+from .eca import ECAModule, ECAModule1d, ECAModule3d
 from .factory import (
     ATTENTION_MODULES,
     ConfigMixin,
@@ -41,7 +41,7 @@ from .resnet import (
     resnet34,
     resnet50,
 )
-from .se import SEModule
+from .se import SEModule, SEModule1d, SEModule3d
 from .training import accuracy, train_classifier
 
 __all__ = [
@@ -62,6 +62,8 @@ __all__ = [
     "CoordinateAttention",
     "DualPoolHead",
     "ECAModule",
+    "ECAModule1d",
+    "ECAModule3d",
     "ExtraLevel",
     "GeM",
     "GlobalPool",
@@ -70,6 +72,8 @@ __all__ = [
     "PoolingHead",
     "ResNet",
     "SEModule",
+    "SEModule1d",
+    "SEModule3d",
     "SpatialGate",
     "WeightedFusion",
     "accuracy",

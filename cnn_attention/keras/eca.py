@@ -3,6 +3,7 @@
 The twin of cnn_attention/torch/eca.py; chapter 3 builds a minimal version.
 """
 
+import keras
 from keras import layers, ops
 
 from cnn_attention.arguments import eca_kernel_size_or_default
@@ -17,6 +18,8 @@ class ECAModule(ConfigMixin, layers.Layer):
 
     The arguments are the PyTorch module's; Keras's own (`name`, `dtype`, ...) follow.
     """
+
+    SPATIAL_DIMS = 2  # ECAModule1d and ECAModule3d change only this
 
     def __init__(
         self,
@@ -40,6 +43,8 @@ class ECAModule(ConfigMixin, layers.Layer):
             gate=gate,
         )
         self.channels = channels
+        self.spatial_axes = tuple(range(1, 1 + self.SPATIAL_DIMS))  # H, W
+        self.gate_shape = (-1, *[1] * self.SPATIAL_DIMS, channels)  # (N, 1, 1, C)
         policy = self.dtype_policy
         # kernel (k, 1, 1)
         self.conv = layers.Conv1D(
@@ -53,20 +58,40 @@ class ECAModule(ConfigMixin, layers.Layer):
         self.gate = create_gate(gate, name="gate", dtype=policy)
 
     def build(self, input_shape):
-        check_feature_map(
-            input_shape, self.channels, channels_last=True, layer=self.label
-        )
+        self.check(input_shape)
         self.conv.build((None, self.channels, 1))
 
+    def check(self, x) -> None:
+        check_feature_map(
+            x, self.channels, True, self.label, spatial_dims=self.SPATIAL_DIMS
+        )
+
     def call(self, x):
-        check_feature_map(x, self.channels, channels_last=True, layer=self.label)
-        z = ops.mean(x, axis=(1, 2))  # squeeze: (N, H, W, C) -> (N, C)
+        self.check(x)
+        z = ops.mean(x, axis=self.spatial_axes)  # squeeze: (N, H, W, C) -> (N, C)
         # the channels become the length axis: (N, C, 1) -> (N, C, 1)
         y = self.conv(ops.expand_dims(z, -1))
-        s = self.gate(ops.reshape(y, (-1, 1, 1, self.channels)))  # (N, 1, 1, C)
+        s = self.gate(ops.reshape(y, self.gate_shape))  # (N, 1, 1, C)
         return x * s  # broadcast over H, W -> (N, H, W, C)
+
+
+@keras.saving.register_keras_serializable(package="cnn_attention")
+class ECAModule1d(ECAModule):
+    """ECAModule for sequences (N, L, C): the squeeze averages over L."""
+
+    SPATIAL_DIMS = 1
+
+
+@keras.saving.register_keras_serializable(package="cnn_attention")
+class ECAModule3d(ECAModule):
+    """ECAModule for volumes and video (N, D, H, W, C): the squeeze averages over
+    D, H and W."""
+
+    SPATIAL_DIMS = 3
 
 
 __all__ = [
     "ECAModule",
+    "ECAModule1d",
+    "ECAModule3d",
 ]

@@ -3,6 +3,7 @@
 The twin of cnn_attention/torch/se.py; chapter 2 builds a minimal version.
 """
 
+import keras
 from keras import layers, ops
 
 from cnn_attention.arguments import check_bool, se_hidden_channels
@@ -17,6 +18,8 @@ class SEModule(ConfigMixin, layers.Layer):
 
     The arguments are the PyTorch module's; Keras's own (`name`, `dtype`, ...) follow.
     """
+
+    SPATIAL_DIMS = 2  # SEModule1d and SEModule3d change only this
 
     def __init__(
         self,
@@ -40,6 +43,8 @@ class SEModule(ConfigMixin, layers.Layer):
             gate=gate,
         )
         self.channels = channels
+        self.spatial_axes = tuple(range(1, 1 + self.SPATIAL_DIMS))  # H, W
+        self.gate_shape = (-1, *[1] * self.SPATIAL_DIMS, channels)  # (N, 1, 1, C)
         policy = self.dtype_policy  # sublayers compute in the layer's dtype
         self.fc1 = layers.Dense(hidden, use_bias=bias, name="fc1", dtype=policy)
         self.act = create_activation(activation, name="act", dtype=policy)
@@ -47,21 +52,41 @@ class SEModule(ConfigMixin, layers.Layer):
         self.gate = create_gate(gate, name="gate", dtype=policy)
 
     def build(self, input_shape):
-        check_feature_map(
-            input_shape, self.channels, channels_last=True, layer=self.label
-        )
+        self.check(input_shape)
         self.fc1.build((None, self.channels))  # kernel W1^T: (C, C/r)
         self.fc2.build((None, self.fc1.units))  # kernel W2^T: (C/r, C)
 
+    def check(self, x) -> None:
+        check_feature_map(
+            x, self.channels, True, self.label, spatial_dims=self.SPATIAL_DIMS
+        )
+
     def call(self, x):
-        check_feature_map(x, self.channels, channels_last=True, layer=self.label)
-        z = ops.mean(x, axis=(1, 2))  # squeeze: (N, H, W, C) -> (N, C)
+        self.check(x)
+        z = ops.mean(x, axis=self.spatial_axes)  # squeeze: (N, H, W, C) -> (N, C)
         # excitation: (N, C) -> (N, C/r) -> (N, C)
         s = self.gate(self.fc2(self.act(self.fc1(z))))
         # scale: (N, 1, 1, C) broadcast -> (N, H, W, C)
-        return x * ops.reshape(s, (-1, 1, 1, self.channels))
+        return x * ops.reshape(s, self.gate_shape)
+
+
+@keras.saving.register_keras_serializable(package="cnn_attention")
+class SEModule1d(SEModule):
+    """SEModule for sequences (N, L, C): the squeeze averages over L."""
+
+    SPATIAL_DIMS = 1
+
+
+@keras.saving.register_keras_serializable(package="cnn_attention")
+class SEModule3d(SEModule):
+    """SEModule for volumes and video (N, D, H, W, C): the squeeze averages over
+    D, H and W."""
+
+    SPATIAL_DIMS = 3
 
 
 __all__ = [
     "SEModule",
+    "SEModule1d",
+    "SEModule3d",
 ]

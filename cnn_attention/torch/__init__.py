@@ -31,7 +31,7 @@ from .coordatt import (
     official_coordatt_keys,
 )
 from .costs import count_multiply_adds
-from .eca import ECAModule
+from .eca import ECAModule, ECAModule1d, ECAModule3d
 from .factory import (
     ATTENTION_MODULES,
     ConfigMixin,
@@ -64,7 +64,7 @@ from .resnet import (
     resnet34,
     resnet50,
 )
-from .se import SEModule, senet_pytorch_keys
+from .se import SEModule, SEModule1d, SEModule3d, senet_pytorch_keys
 from .testing import randomize
 from .training import accuracy, predict, recalibrate_batch_norm, train_classifier
 
@@ -87,6 +87,8 @@ __all__ = [
     "CoordinateAttention",
     "DualPoolHead",
     "ECAModule",
+    "ECAModule1d",
+    "ECAModule3d",
     "ExtraLevel",
     "GeM",
     "GlobalPool",
@@ -95,6 +97,8 @@ __all__ = [
     "PoolingHead",
     "ResNet",
     "SEModule",
+    "SEModule1d",
+    "SEModule3d",
     "SpatialGate",
     "WeightedFusion",
     "accuracy",

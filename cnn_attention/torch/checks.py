@@ -12,16 +12,40 @@ def _shape_text(x: torch.Tensor) -> str:
     return "(" + ", ".join([str(size) for size in x.shape]) + ")"
 
 
-def check_input(x: torch.Tensor, channels: int, layer: str) -> None:
-    """Raise ValueError, naming `layer`, unless x is a float (N, C, H, W) map.
+def _layout(spatial_dims: int) -> str:
+    if spatial_dims == 1:
+        return "(N, C, L)"
+    if spatial_dims == 3:
+        return "(N, C, D, H, W)"
+    return "(N, C, H, W)"
+
+
+def _spatial_names(spatial_dims: int) -> str:
+    if spatial_dims == 1:
+        return "L"
+    if spatial_dims == 3:
+        return "D, H and W"
+    return "H and W"
+
+
+def check_input(
+    x: torch.Tensor, channels: int, layer: str, spatial_dims: int = 2
+) -> None:
+    """Raise ValueError, naming `layer`, unless x is a float (N, C, H, W) map, or
+    (N, C, L) for spatial_dims=1 and (N, C, D, H, W) for spatial_dims=3.
 
     (A module loaded with torch.jit.load raises torch.jit.Error, whose message
     quotes the ValueError: TorchScript re-raises every exception as its own.)
     """
-    if x.dim() != 4:
+    layout = _layout(spatial_dims)
+    if x.dim() != spatial_dims + 2:
         raise ValueError(
             layer
-            + " expects a 4-D feature map (N, C, H, W); got "
+            + " expects a "
+            + str(spatial_dims + 2)
+            + "-D feature map "
+            + layout
+            + "; got "
             + str(x.dim())
             + "-D input of shape "
             + _shape_text(x)
@@ -35,15 +59,20 @@ def check_input(x: torch.Tensor, channels: int, layer: str) -> None:
             + str(x.shape[1])
             + " (input shape "
             + _shape_text(x)
-            + ", layout (N, C, H, W))"
+            + ", layout "
+            + layout
+            + ")"
         )
-    if x.shape[2] == 0 or x.shape[3] == 0:
-        raise ValueError(
-            layer
-            + " got an empty feature map of shape "
-            + _shape_text(x)
-            + ": H and W must be >= 1"
-        )
+    for size in x.shape[2:]:
+        if size == 0:
+            raise ValueError(
+                layer
+                + " got an empty feature map of shape "
+                + _shape_text(x)
+                + ": "
+                + _spatial_names(spatial_dims)
+                + " must be >= 1"
+            )
     if not x.is_floating_point():
         raise ValueError(
             layer

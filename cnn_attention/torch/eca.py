@@ -27,6 +27,8 @@ class ECAModule(ConfigMixin, nn.Module):
         gate: "sigmoid" (paper) or "hard_sigmoid".
     """
 
+    SPATIAL_DIMS = 2  # ECAModule1d and ECAModule3d change only this
+
     def __init__(
         self,
         channels: int,
@@ -48,19 +50,39 @@ class ECAModule(ConfigMixin, nn.Module):
             gate=gate,
         )
         self.channels = channels
+        self.spatial_dims = self.SPATIAL_DIMS
+        self.spatial_axes = list(
+            range(2, 2 + self.spatial_dims)
+        )  # H, W (or L; D, H, W)
+        self.gate_shape = [-1, channels] + [1] * self.spatial_dims  # (N, C, 1, 1)
         k = self.kernel_size
         self.conv = nn.Conv1d(1, 1, k, padding=k // 2, bias=False)  # weight (1, 1, k)
         self.gate = create_gate(gate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_input(x, self.channels, self.label)
-        z = x.mean(dim=(2, 3))  # squeeze: (N, C, H, W) -> (N, C)
+        check_input(x, self.channels, self.label, self.spatial_dims)
+        z = x.mean(dim=self.spatial_axes)  # squeeze: (N, C, H, W) -> (N, C)
         # the channels become the length axis: (N, 1, C) -> (N, 1, C)
         y = self.conv(z[:, None, :])
-        s = self.gate(y).view(-1, self.channels, 1, 1)  # (N, 1, C) -> (N, C, 1, 1)
+        s = self.gate(y).view(self.gate_shape)  # (N, 1, C) -> (N, C, 1, 1)
         return x * s  # broadcast over H, W -> (N, C, H, W)
+
+
+class ECAModule1d(ECAModule):
+    """ECAModule for sequences (N, C, L): the squeeze averages over L."""
+
+    SPATIAL_DIMS = 1
+
+
+class ECAModule3d(ECAModule):
+    """ECAModule for volumes and video (N, C, D, H, W): the squeeze averages over
+    D, H and W."""
+
+    SPATIAL_DIMS = 3
 
 
 __all__ = [
     "ECAModule",
+    "ECAModule1d",
+    "ECAModule3d",
 ]

@@ -30,6 +30,8 @@ class SEModule(ConfigMixin, nn.Module):
         gate: "sigmoid" (paper) or "hard_sigmoid" (MobileNetV3).
     """
 
+    SPATIAL_DIMS = 2  # SEModule1d and SEModule3d change only this
+
     def __init__(
         self,
         channels: int,
@@ -51,17 +53,40 @@ class SEModule(ConfigMixin, nn.Module):
             gate=gate,
         )
         self.channels = channels
+        self.spatial_dims = self.SPATIAL_DIMS
+        self.spatial_axes = list(
+            range(2, 2 + self.spatial_dims)
+        )  # H, W (or L; D, H, W)
+        self.gate_shape = [-1, channels] + [1] * self.spatial_dims  # (N, C, 1, 1)
         self.fc1 = nn.Linear(channels, hidden, bias=bias)  # W1: (C/r, C)
         self.act = create_activation(activation)
         self.fc2 = nn.Linear(hidden, channels, bias=bias)  # W2: (C, C/r)
         self.gate = create_gate(gate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_input(x, self.channels, self.label)
-        z = x.mean(dim=(2, 3))  # squeeze: (N, C, H, W) -> (N, C)
+        check_input(x, self.channels, self.label, self.spatial_dims)
+        z = x.mean(dim=self.spatial_axes)  # squeeze: (N, C, H, W) -> (N, C)
         # excitation: (N, C) -> (N, C/r) -> (N, C)
         s = self.gate(self.fc2(self.act(self.fc1(z))))
-        return x * s[:, :, None, None]  # scale: (N, C, 1, 1) broadcast -> (N, C, H, W)
+        return x * s.view(self.gate_shape)  # scale: (N, C, 1, 1) -> (N, C, H, W)
+
+
+class SEModule1d(SEModule):
+    """SEModule for sequences (N, C, L): audio, text, sensor signals.
+
+    The squeeze averages over L; everything else, arguments included, is SEModule's.
+    """
+
+    SPATIAL_DIMS = 1
+
+
+class SEModule3d(SEModule):
+    """SEModule for volumes and video (N, C, D, H, W).
+
+    The squeeze averages over D, H and W; everything else is SEModule's.
+    """
+
+    SPATIAL_DIMS = 3
 
 
 def senet_pytorch_keys(state_dict: dict) -> dict:
@@ -83,5 +108,7 @@ def senet_pytorch_keys(state_dict: dict) -> dict:
 
 __all__ = [
     "SEModule",
+    "SEModule1d",
+    "SEModule3d",
     "senet_pytorch_keys",
 ]
