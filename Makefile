@@ -16,8 +16,8 @@ help:
 	@echo "make book         build the HTML book into _build/html (warnings are errors)"
 	@echo "make test         nbval over all notebooks + unit tests, within 5 minutes"
 	@echo "make test-slow    what make test leaves out: the Keras layers on JAX and torch,"
-	@echo "                  the property tests with 300 examples each, and the hostile"
-	@echo "                  run's outcomes per backend (tools/hostile_run.py)"
+	@echo "                  the practice pages under nbval, the property tests with 300"
+	@echo "                  examples each, and the hostile run's outcomes per backend"
 	@echo "make test-colab   nbval over the notebooks with Colab's Keras and TensorFlow"
 	@echo "                  (requirements-colab.txt) in .venv-colab; not part of make test"
 	@echo "make execute      re-execute every notebook in place, top to bottom (authors)"
@@ -51,11 +51,11 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
 # What make test leaves out to keep within 5 minutes on two cores: the tests marked
-# slow (the Keras layers on JAX and on torch), the property tests drawing 300
-# examples each instead of 20, and every hostile case on every backend (with its
-# table of outcomes). About 5 minutes.
+# slow (the Keras layers on JAX and on torch), the "Attention in practice" pages under
+# nbval (notebooks/practice), the property tests drawing 300 examples each instead
+# of 20, and every hostile case on every backend (with its table of outcomes).
 test-slow: $(STAMP)
-	PROPERTY_EXAMPLES=300 $(BIN)/python -m pytest -m "slow or properties" tests
+	PROPERTY_EXAMPLES=300 $(BIN)/python -m pytest -m "slow or properties" tests notebooks/practice
 	$(BIN)/python tools/hostile_run.py
 
 # The committed outputs under Colab's Keras and TensorFlow: a second environment with
@@ -79,7 +79,7 @@ test-colab: $(COLAB_STAMP)
 	$(COLAB_VENV)/bin/python -m pytest notebooks
 
 execute: $(STAMP)
-	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
+	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb notebooks/practice/*.ipynb
 
 serve: book
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
@@ -91,7 +91,8 @@ benchmark: $(STAMP)  # prints the speed table; `make results` rewrites the commi
 	$(BIN)/python benchmarks/speed_against_seeds.py --output _build/speed_against_seeds.json
 
 # The scripts that write the files the chapters read; each records its provenance.
-RESULT_SCRIPTS := bifpn coordinate_attention cbam_improvements dual_pooling which_attention speed_against_seeds
+RESULT_SCRIPTS := bifpn coordinate_attention cbam_improvements dual_pooling which_attention \
+                  why_worse speed_against_seeds
 RESULTS_DIR := $(if $(QUICK),_build/results-quick,cnn_attention/results)
 results: $(STAMP)
 	@mkdir -p $(RESULTS_DIR)

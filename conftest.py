@@ -22,6 +22,19 @@ def pytest_collectstart(collector):
         collector.skip_compare += ("stderr",)
 
 
+# The "Attention in practice" pages train several networks each: make test-slow runs
+# them under nbval, so that make test stays within 5 minutes on two cores.
+PRACTICE = "notebooks/practice/"
+
+
+def pytest_collection_modifyitems(config, items):
+    import pytest
+
+    for item in items:
+        if item.nodeid.startswith(PRACTICE):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_runtest_logreport(report):
     """Add up cell durations per notebook (runs on the xdist controller too)."""
     path = report.nodeid.split("::", 1)[0]

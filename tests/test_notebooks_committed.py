@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+# the chapters and the "Attention in practice" pages
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("**/*.ipynb"))
 
 
 def code_cells(path):

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import plain_render  # noqa: E402
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("**/*.ipynb"))  # practice pages too
 PNG = plain_render.PLACEHOLDER_PNG
 
 # (Markdown, the kind expected, a piece of its detail); one cell each.

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import prose_evidence  # noqa: E402
 from prose_evidence import claims_in_markdown, problems  # noqa: E402
 
-CHAPTERS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
+CHAPTERS = prose_evidence.chapters()  # the chapters and the practice pages
 
 READ_TOY = 'results = json.loads((files("cnn_attention") / "results" / "toy.json"))'
 

@@ -186,7 +186,7 @@ def main(argv: list[str]) -> int:
         "notebooks", nargs="*", type=Path, help="default: every chapter"
     )
     paths = parser.parse_args(argv).notebooks
-    paths = paths or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    paths = paths or sorted((ROOT / "notebooks").glob("**/*.ipynb"))
     problems = check_paths(paths)
     for problem in problems:
         print(problem)

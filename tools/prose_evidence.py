@@ -98,7 +98,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "cnn_attention" / "results"
-CHAPTERS = "notebooks/0*.ipynb"
+CHAPTERS = ("notebooks/0*.ipynb", "notebooks/practice/*.ipynb")
 
 MINUS = "\u2212"
 SIGNS = "+\\-" + MINUS
@@ -687,7 +687,7 @@ def problems(notebook, results_dir: Path = RESULTS, name: str | None = None):
 
 
 def chapters() -> list[Path]:
-    return sorted(ROOT.glob(CHAPTERS))
+    return sorted(path for pattern in CHAPTERS for path in ROOT.glob(pattern))
 
 
 def main(argv=None) -> int:

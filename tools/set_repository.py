@@ -16,7 +16,7 @@ tool rewrites it together with the setting:
   ``https://colab.research.google.com/github/OWNER/REPO/blob/...``;
 - links into the repository, ``https://github.com/OWNER/REPO/...``.
 
-Files: _config.yml, notebooks/*.ipynb, README.md, book/**/*.md. The old URLs are the
+Files: _config.yml, notebooks/**/*.ipynb, README.md, book/**/*.md. The old URLs are the
 one in _config.yml and any in the notebooks' install lines. Replacements are textual,
 so a notebook's JSON is not re-serialised and nothing else in it changes; a second run
 with the same URL changes nothing. `find_mismatches` lists what does not match the
@@ -149,7 +149,7 @@ def configured_branch(root: Path = ROOT) -> str:
 
 def files_to_rewrite(root: Path) -> list[Path]:
     files = [root / CONFIG, root / "README.md"]
-    files += sorted((root / "notebooks").glob("*.ipynb"))
+    files += sorted((root / "notebooks").glob("**/*.ipynb"))
     files += sorted((root / "book").glob("**/*.md"))
     return [path for path in files if path.is_file()]
 
@@ -157,7 +157,7 @@ def files_to_rewrite(root: Path) -> list[Path]:
 def old_repositories(root: Path) -> set[Repository]:
     """The repository in _config.yml and those the notebooks' install lines name."""
     urls = {configured_url(root)}
-    for path in sorted((root / "notebooks").glob("*.ipynb")):
+    for path in sorted((root / "notebooks").glob("**/*.ipynb")):
         urls |= {match["url"] for match in INSTALL.finditer(path.read_text("utf-8"))}
     found = set()
     for url in urls:
@@ -238,7 +238,10 @@ def find_mismatches(root: Path = ROOT) -> list[str]:
     repository = parse_repository_url(configured_url(root))
     branch = configured_branch(root)
     base = repository.book_url
-    pages = {f"notebooks/{path.stem}.html" for path in root.glob("notebooks/*.ipynb")}
+    pages = {  # chapters and practice pages
+        path.relative_to(root).with_suffix(".html").as_posix()
+        for path in root.glob("notebooks/**/*.ipynb")
+    }
     pages |= {
         path.relative_to(root).with_suffix(".html").as_posix()
         for path in root.glob("book/**/*.md")
@@ -246,7 +249,7 @@ def find_mismatches(root: Path = ROOT) -> list[str]:
     pages |= {"", "index.html", "genindex.html", "search.html", *SITE_DOWNLOADS}
     chapters = {path.name for path in root.glob("notebooks/*.ipynb")}
     problems = []
-    files = sorted((root / "notebooks").glob("*.ipynb"))
+    files = sorted((root / "notebooks").glob("**/*.ipynb"))
     files += sorted((root / "book").glob("**/*.md"))
     for path in files:
         name = path.relative_to(root).as_posix()
