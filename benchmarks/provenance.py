@@ -22,7 +22,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = "cnn_attention/results/"
-LIBRARIES = ("torch", "keras", "tensorflow-cpu", "tensorflow", "jax", "numpy")
+LIBRARIES = (
+    "torch",
+    "keras",
+    "tensorflow-cpu",
+    "tensorflow",
+    "jax",
+    "numpy",
+    "onnxruntime",  # deploying.json
+    "ai-edge-litert",
+)
 
 
 def _git(*arguments: str) -> str:
