@@ -92,7 +92,7 @@ benchmark: $(STAMP)  # prints the speed table; `make results` rewrites the commi
 
 # The scripts that write the files the chapters read; each records its provenance.
 RESULT_SCRIPTS := bifpn coordinate_attention cbam_improvements dual_pooling which_attention \
-                  why_worse speed_against_seeds
+                  why_worse knobs from_pretrained deploying speed_against_seeds
 RESULTS_DIR := $(if $(QUICK),_build/results-quick,cnn_attention/results)
 results: $(STAMP)
 	@mkdir -p $(RESULTS_DIR)

@@ -19,7 +19,6 @@ machine: the file holds timings.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 
@@ -31,7 +30,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import torch  # noqa: E402
-from provenance import Run, merge  # noqa: E402  (beside this script)
+from provenance import Run, write_results  # noqa: E402  (beside this script)
 
 import cnn_attention.keras as ck  # noqa: E402
 import cnn_attention.torch as ct  # noqa: E402
@@ -116,13 +115,7 @@ def main() -> None:
         input_shape=list(SHAPE),
         threads=THREADS,
     )
-    previous = []
-    if args.output.exists():
-        previous = json.loads(args.output.read_text(encoding="utf-8"))["provenance"]
-    report["provenance"] = merge(previous, record)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.output}")
+    write_results(args.output, report, record)
 
 
 if __name__ == "__main__":

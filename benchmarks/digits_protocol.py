@@ -1,8 +1,14 @@
-"""The digits benchmark's network and training budget, shared by the benchmark scripts.
+"""The digits benchmark's network, training budget and data, shared by the scripts.
 
 Chapter 4 (CBAM) introduced them and chapters 5, 6 and 8 reuse them, so that accuracies
 compare across chapters: the chapters spell the same values out for their readers.
 """
+
+import functools
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+from cnn_attention.data import cluttered_digits
 
 # A three-stage ResNet of one basic block per stage for 32 x 32 one-channel images.
 DIGITS_NETWORK = dict(
@@ -20,6 +26,25 @@ PROTOCOL = dict(train=2000, test=1000, epochs=5, batch_size=64, learning_rate=3e
 # Its numbers mean nothing; it proves that every script still runs and writes its file.
 QUICK_PROTOCOL = dict(train=256, test=128, epochs=1, batch_size=64, learning_rate=3e-3)
 QUICK_SEEDS = 2
+
+
+@functools.cache
+def digits_task(clutter: int = 0) -> tuple:
+    """(train, test) of the digits task with `clutter` fragments per image, each
+    (images, labels, boxes), drawn as every digits benchmark draws them."""
+    return (
+        cluttered_digits(PROTOCOL["train"], "train", clutter=clutter, seed=0),
+        cluttered_digits(PROTOCOL["test"], "test", clutter=clutter, seed=1),
+    )
+
+
+def map_in_processes(function, tasks: list, jobs: int) -> list:
+    """[function(task) for task in tasks], in `jobs` processes (PyTorch training in
+    one thread each). Forked, so the workers see what the parent set up (--quick's
+    smaller protocol)."""
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        return list(pool.map(function, tasks))
 
 
 def use_quick_protocol() -> None:

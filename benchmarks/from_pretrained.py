@@ -20,21 +20,18 @@ Writes cnn_attention/results/from_pretrained.json with its provenance.
 from __future__ import annotations
 
 import argparse
-import functools
-import json
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from digits_protocol import (  # beside this script
     DIGITS_NETWORK,
     PROTOCOL,
     QUICK_SEEDS,
+    digits_task,
+    map_in_processes,
     use_quick_protocol,
 )
-from provenance import Run, merge
+from provenance import Run, write_results
 
-from cnn_attention.data import cluttered_digits
 from cnn_attention.torch.resnet import ResNet
 from cnn_attention.torch.starts import open_gates, residual_gates
 from cnn_attention.torch.training import accuracy, train_classifier
@@ -48,24 +45,14 @@ STARTS = {"SE": None, "SE open": open_gates, "SE residual": residual_gates}
 ARMS = ["plain", *STARTS, "SE scratch"]
 
 
-@functools.cache
-def tasks():
-    def split(clutter):  # (train, test), as every digits benchmark draws them
-        return (
-            cluttered_digits(PROTOCOL["train"], "train", clutter=clutter, seed=0),
-            cluttered_digits(PROTOCOL["test"], "test", clutter=clutter, seed=1),
-        )
-
-    return split(0), split(CLUTTER)
-
-
 def network(attention, seed):
     seed_everything(seed)
     return ResNet(**DIGITS_NETWORK, attention=attention)
 
 
 def one_seed(seed: int) -> tuple[int, dict]:
-    (plain_train, plain_test), (cluttered_train, cluttered_test) = tasks()
+    (plain_train, plain_test) = digits_task(0)
+    (cluttered_train, cluttered_test) = digits_task(CLUTTER)
     pretrained = network(None, seed)
     train_classifier(
         pretrained,
@@ -119,9 +106,7 @@ def main() -> None:
         use_quick_protocol()
         args.seeds = QUICK_SEEDS
         FINE_TUNING["epochs"] = 1
-    context = multiprocessing.get_context("fork")  # workers inherit --quick
-    with ProcessPoolExecutor(args.jobs, mp_context=context) as pool:
-        by_seed = dict(pool.map(one_seed, range(args.seeds)))
+    by_seed = dict(map_in_processes(one_seed, list(range(args.seeds)), args.jobs))
     seeds = range(args.seeds)
     report = {
         "pretrained_plain_accuracy": [
@@ -142,13 +127,7 @@ def main() -> None:
         training_threads=1,
         jobs=args.jobs,
     )
-    previous = []
-    if args.output.exists():
-        previous = json.loads(args.output.read_text(encoding="utf-8"))["provenance"]
-    report["provenance"] = merge(previous, record)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.output}")
+    write_results(args.output, report, record)
 
 
 if __name__ == "__main__":

@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +30,12 @@ from digits_protocol import (  # beside this script
     DIGITS_NETWORK,
     PROTOCOL,
     QUICK_SEEDS,
+    digits_task,
+    map_in_processes,
     use_quick_protocol,
 )
-from provenance import Run, merge
+from provenance import Run, write_results
 
-from cnn_attention.data import cluttered_digits
 from cnn_attention.torch import CBAM, ECAModule, SEModule
 from cnn_attention.torch.resnet import ResNet
 from cnn_attention.torch.training import accuracy, train_classifier
@@ -76,13 +74,6 @@ for _k in KERNELS:
 CONFIGURATIONS["ECA adaptive"] = ECAModule
 
 
-@functools.cache
-def digits():
-    train = cluttered_digits(PROTOCOL["train"], "train", clutter=0, seed=0)
-    test = cluttered_digits(PROTOCOL["test"], "test", clutter=0, seed=1)
-    return train, test
-
-
 def build(name: str, seed: int) -> ResNet:
     seed_everything(seed)
     return ResNet(**DIGITS_NETWORK, attention=CONFIGURATIONS[name])
@@ -90,7 +81,7 @@ def build(name: str, seed: int) -> ResNet:
 
 def one_run(task: tuple) -> tuple:
     name, seed = task
-    (train_images, train_labels, _), (test_images, test_labels, _) = digits()
+    (train_images, train_labels, _), (test_images, test_labels, _) = digits_task(0)
     model = build(name, seed)
     train_classifier(
         model,
@@ -108,7 +99,7 @@ def one_run(task: tuple) -> tuple:
 def latency_ratios(repeats: int) -> dict:
     """Each configuration's median time for one batch of 64, over none's."""
     torch.set_num_threads(1)
-    batch = torch.as_tensor(digits()[1][0][:64])
+    batch = torch.as_tensor(digits_task(0)[1][0][:64])
     models = [build(name, 0).eval() for name in CONFIGURATIONS]
     with torch.inference_mode():
         times = timed_rounds(*[lambda m=m: m(batch) for m in models], repeats=repeats)
@@ -133,9 +124,7 @@ def main() -> None:
         args.seeds, args.repeats = QUICK_SEEDS, 5
     tasks = [(name, seed) for name in CONFIGURATIONS for seed in range(args.seeds)]
     tasks.sort(key=lambda task: "CBAM" not in task[0])  # the slowest first
-    context = multiprocessing.get_context("fork")  # workers inherit --quick
-    with ProcessPoolExecutor(args.jobs, mp_context=context) as pool:
-        runs = dict(pool.map(one_run, tasks))
+    runs = dict(map_in_processes(one_run, tasks, args.jobs))
     latency = latency_ratios(args.repeats)
     report = {
         "configurations": {
@@ -161,13 +150,7 @@ def main() -> None:
         latency_repeats=args.repeats,
         jobs=args.jobs,
     )
-    previous = []
-    if args.output.exists():
-        previous = json.loads(args.output.read_text(encoding="utf-8"))["provenance"]
-    report["provenance"] = merge(previous, record)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.output}")
+    write_results(args.output, report, record)
 
 
 if __name__ == "__main__":

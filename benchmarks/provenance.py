@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import importlib.metadata
+import json
 import os
 import platform
 import subprocess
@@ -114,3 +115,15 @@ def merge(previous: list[dict], new: dict) -> list[dict]:
         if parts:
             kept.append({**record, "parts": parts})
     return [*kept, new]
+
+
+def write_results(path: Path, report: dict, record: dict) -> None:
+    """Write `report` to `path` with its provenance: the records of an earlier file
+    at `path` merged with this run's `record`."""
+    previous = []
+    if path.exists():
+        previous = json.loads(path.read_text(encoding="utf-8")).get("provenance", [])
+    report["provenance"] = merge(previous, record)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {path}")

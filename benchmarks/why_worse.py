@@ -38,11 +38,7 @@ Writes cnn_attention/results/why_worse.json with its provenance.
 from __future__ import annotations
 
 import argparse
-import functools
-import json
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import torch
@@ -50,12 +46,13 @@ from digits_protocol import (  # beside this script
     DIGITS_NETWORK,
     PROTOCOL,
     QUICK_SEEDS,
+    digits_task,
+    map_in_processes,
     use_quick_protocol,
 )
-from provenance import Run, merge
+from provenance import Run, write_results
 from torch import nn
 
-from cnn_attention.data import cluttered_digits
 from cnn_attention.torch import CoordinateAttention, SEModule
 from cnn_attention.torch.resnet import BasicBlock, ResNet
 from cnn_attention.torch.starts import open_gates, residual_gates
@@ -79,13 +76,6 @@ CONDITIONS = {
     "width 2": ({"widths": (32, 64, 128)}, SE_ARMS),
     "attention before BN": ({"before_norm": True}, SE_ARMS[1:]),
 }
-
-
-@functools.cache
-def digits():
-    train = cluttered_digits(PROTOCOL["train"], "train", clutter=0, seed=0)
-    test = cluttered_digits(PROTOCOL["test"], "test", clutter=0, seed=1)
-    return train, test
 
 
 def attention_before_norm(model: ResNet) -> None:
@@ -144,7 +134,7 @@ def mean_gates(model: nn.Module, images) -> list[float]:
 def one_run(task: tuple) -> tuple:
     condition, arm, seed = task
     changes, _ = CONDITIONS[condition]
-    (train_images, train_labels, _), (test_images, test_labels, _) = digits()
+    (train_images, train_labels, _), (test_images, test_labels, _) = digits_task(0)
     model = build(
         arm,
         seed,
@@ -165,6 +155,7 @@ def one_run(task: tuple) -> tuple:
         progress=False,
     )
     seconds = time.perf_counter() - started
+    print(task, round(accuracy(model, test_images, test_labels), 4), flush=True)
     return task, {
         "accuracy": round(accuracy(model, test_images, test_labels), 4),
         "final_loss": round(losses[-1], 5),
@@ -200,12 +191,8 @@ def main() -> None:
     ]
     tasks.sort(key=cost, reverse=True)
     runs = {}
-    # fork: the workers inherit --quick's smaller protocol
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(args.jobs, mp_context=context) as pool:
-        for done, (task, result) in enumerate(pool.map(one_run, tasks), 1):
-            runs[task] = result
-            print(f"{done}/{len(tasks)} {task}: {result['accuracy']}", flush=True)
+    for task, result in map_in_processes(one_run, tasks, args.jobs):
+        runs[task] = result
     report = {"conditions": {}}
     for condition, (changes, arms) in CONDITIONS.items():
         report["conditions"][condition] = {
@@ -232,13 +219,7 @@ def main() -> None:
         training_threads=1,
         jobs=args.jobs,
     )
-    previous = []
-    if args.output.exists():
-        previous = json.loads(args.output.read_text(encoding="utf-8"))["provenance"]
-    report["provenance"] = merge(previous, record)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.output}")
+    write_results(args.output, report, record)
 
 
 if __name__ == "__main__":

@@ -9,17 +9,15 @@ from keras import layers, ops
 from cnn_attention.arguments import eca_kernel_size_or_default
 from cnn_attention.keras.activations import create_gate
 from cnn_attention.keras.factory import ConfigMixin, register_attention
-from cnn_attention.utils import check_feature_map
+from cnn_attention.keras.ranks import AnyRank
 
 
 @register_attention("eca")
-class ECAModule(ConfigMixin, layers.Layer):
+class ECAModule(ConfigMixin, AnyRank, layers.Layer):
     """Efficient Channel Attention (Wang et al., 2020) for (N, H, W, C) feature maps.
 
     The arguments are the PyTorch module's; Keras's own (`name`, `dtype`, ...) follow.
     """
-
-    SPATIAL_DIMS = 2  # ECAModule1d and ECAModule3d change only this
 
     def __init__(
         self,
@@ -43,8 +41,7 @@ class ECAModule(ConfigMixin, layers.Layer):
             gate=gate,
         )
         self.channels = channels
-        self.spatial_axes = tuple(range(1, 1 + self.SPATIAL_DIMS))  # H, W
-        self.gate_shape = (-1, *[1] * self.SPATIAL_DIMS, channels)  # (N, 1, 1, C)
+        self.set_rank(channels)  # 1-D and 3-D subclasses: other axes
         policy = self.dtype_policy
         # kernel (k, 1, 1)
         self.conv = layers.Conv1D(
@@ -60,11 +57,6 @@ class ECAModule(ConfigMixin, layers.Layer):
     def build(self, input_shape):
         self.check(input_shape)
         self.conv.build((None, self.channels, 1))
-
-    def check(self, x) -> None:
-        check_feature_map(
-            x, self.channels, True, self.label, spatial_dims=self.SPATIAL_DIMS
-        )
 
     def call(self, x):
         self.check(x)

@@ -8,6 +8,7 @@ The twin of cnn_attention/torch/runtimes.py. "tflite" needs the TensorFlow backe
 
 import contextlib
 import io
+import logging
 import os
 import tempfile
 from collections.abc import Callable
@@ -32,6 +33,19 @@ def _model(layer, example) -> keras.Model:
         return layer
     inputs = keras.Input(example.shape[1:], batch_size=example.shape[0], name="x")
     return keras.Model(inputs, layer(inputs), name=f"{layer.name}_model")
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Keep TensorFlow's export and conversion plans (print and log) off the output."""
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def _tflite_interpreter(content: bytes, threads: int):
@@ -82,7 +96,7 @@ def in_runtime(
 
     if runtime == "saved model":
         with tempfile.TemporaryDirectory() as folder:
-            with contextlib.redirect_stdout(io.StringIO()):  # export prints its plan
+            with _quiet():
                 model.export(folder, format="tf_saved_model")
             served = tf.saved_model.load(folder)
 
@@ -91,7 +105,7 @@ def in_runtime(
 
         return run
 
-    with contextlib.redirect_stdout(io.StringIO()):  # the converter prints its plan
+    with _quiet():
         content = tf.lite.TFLiteConverter.from_keras_model(model).convert()
     interpreter = _tflite_interpreter(content, threads)
     source = interpreter.get_input_details()[0]["index"]

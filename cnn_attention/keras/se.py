@@ -9,17 +9,15 @@ from keras import layers, ops
 from cnn_attention.arguments import check_bool, se_hidden_channels
 from cnn_attention.keras.activations import create_activation, create_gate
 from cnn_attention.keras.factory import ConfigMixin, register_attention
-from cnn_attention.utils import check_feature_map
+from cnn_attention.keras.ranks import AnyRank
 
 
 @register_attention("se")
-class SEModule(ConfigMixin, layers.Layer):
+class SEModule(ConfigMixin, AnyRank, layers.Layer):
     """Squeeze-and-Excitation (Hu et al., 2018) for (N, H, W, C) feature maps.
 
     The arguments are the PyTorch module's; Keras's own (`name`, `dtype`, ...) follow.
     """
-
-    SPATIAL_DIMS = 2  # SEModule1d and SEModule3d change only this
 
     def __init__(
         self,
@@ -43,8 +41,7 @@ class SEModule(ConfigMixin, layers.Layer):
             gate=gate,
         )
         self.channels = channels
-        self.spatial_axes = tuple(range(1, 1 + self.SPATIAL_DIMS))  # H, W
-        self.gate_shape = (-1, *[1] * self.SPATIAL_DIMS, channels)  # (N, 1, 1, C)
+        self.set_rank(channels)  # 1-D and 3-D subclasses: other axes
         policy = self.dtype_policy  # sublayers compute in the layer's dtype
         self.fc1 = layers.Dense(hidden, use_bias=bias, name="fc1", dtype=policy)
         self.act = create_activation(activation, name="act", dtype=policy)
@@ -55,11 +52,6 @@ class SEModule(ConfigMixin, layers.Layer):
         self.check(input_shape)
         self.fc1.build((None, self.channels))  # kernel W1^T: (C, C/r)
         self.fc2.build((None, self.fc1.units))  # kernel W2^T: (C/r, C)
-
-    def check(self, x) -> None:
-        check_feature_map(
-            x, self.channels, True, self.label, spatial_dims=self.SPATIAL_DIMS
-        )
 
     def call(self, x):
         self.check(x)

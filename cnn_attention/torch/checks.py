@@ -5,6 +5,8 @@ so the check is written in TorchScript's subset of Python; its wording is
 cnn_attention.utils.feature_map_problem's, which the Keras layers use.
 """
 
+from typing import Tuple  # TorchScript reads typing's Tuple
+
 import torch
 
 
@@ -12,20 +14,13 @@ def _shape_text(x: torch.Tensor) -> str:
     return "(" + ", ".join([str(size) for size in x.shape]) + ")"
 
 
-def _layout(spatial_dims: int) -> str:
+def _layout_and_sizes(spatial_dims: int) -> Tuple[str, str]:
+    """The layout, and the names of the sizes that must not be 0, for a rank."""
     if spatial_dims == 1:
-        return "(N, C, L)"
+        return "(N, C, L)", "L"
     if spatial_dims == 3:
-        return "(N, C, D, H, W)"
-    return "(N, C, H, W)"
-
-
-def _spatial_names(spatial_dims: int) -> str:
-    if spatial_dims == 1:
-        return "L"
-    if spatial_dims == 3:
-        return "D, H and W"
-    return "H and W"
+        return "(N, C, D, H, W)", "D, H and W"
+    return "(N, C, H, W)", "H and W"
 
 
 def check_input(
@@ -37,7 +32,7 @@ def check_input(
     (A module loaded with torch.jit.load raises torch.jit.Error, whose message
     quotes the ValueError: TorchScript re-raises every exception as its own.)
     """
-    layout = _layout(spatial_dims)
+    layout, sizes = _layout_and_sizes(spatial_dims)
     if x.dim() != spatial_dims + 2:
         raise ValueError(
             layer
@@ -70,7 +65,7 @@ def check_input(
                 + " got an empty feature map of shape "
                 + _shape_text(x)
                 + ": "
-                + _spatial_names(spatial_dims)
+                + sizes
                 + " must be >= 1"
             )
     if not x.is_floating_point():

@@ -10,10 +10,11 @@ from cnn_attention.arguments import eca_kernel_size_or_default
 from cnn_attention.torch.activations import create_gate
 from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin, register_attention
+from cnn_attention.torch.ranks import AnyRank
 
 
 @register_attention("eca")
-class ECAModule(ConfigMixin, nn.Module):
+class ECAModule(ConfigMixin, AnyRank, nn.Module):
     """Efficient Channel Attention (Wang et al., 2020) for (N, C, H, W) feature maps.
 
     z = mean of x over H and W; s = gate(conv1d_k(z)), one shared kernel of size k
@@ -26,8 +27,6 @@ class ECAModule(ConfigMixin, nn.Module):
         gamma, beta: the constants of psi(C) = |log2(C)/gamma + beta/gamma|_odd.
         gate: "sigmoid" (paper) or "hard_sigmoid".
     """
-
-    SPATIAL_DIMS = 2  # ECAModule1d and ECAModule3d change only this
 
     def __init__(
         self,
@@ -50,11 +49,7 @@ class ECAModule(ConfigMixin, nn.Module):
             gate=gate,
         )
         self.channels = channels
-        self.spatial_dims = self.SPATIAL_DIMS
-        self.spatial_axes = list(
-            range(2, 2 + self.spatial_dims)
-        )  # H, W (or L; D, H, W)
-        self.gate_shape = [-1, channels] + [1] * self.spatial_dims  # (N, C, 1, 1)
+        self.set_rank(channels)  # 1-D and 3-D subclasses: other axes
         k = self.kernel_size
         self.conv = nn.Conv1d(1, 1, k, padding=k // 2, bias=False)  # weight (1, 1, k)
         self.gate = create_gate(gate)

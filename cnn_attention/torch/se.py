@@ -10,10 +10,11 @@ from cnn_attention.arguments import check_bool, check_state_dict, se_hidden_chan
 from cnn_attention.torch.activations import create_activation, create_gate
 from cnn_attention.torch.checks import check_input
 from cnn_attention.torch.factory import ConfigMixin, register_attention
+from cnn_attention.torch.ranks import AnyRank
 
 
 @register_attention("se")
-class SEModule(ConfigMixin, nn.Module):
+class SEModule(ConfigMixin, AnyRank, nn.Module):
     """Squeeze-and-Excitation (Hu et al., 2018) for (N, C, H, W) feature maps.
 
     z = mean of x over H and W; s = gate(W2 act(W1 z + b1) + b2); returns x * s,
@@ -29,8 +30,6 @@ class SEModule(ConfigMixin, nn.Module):
         activation: "relu" (paper), "silu"/"swish" (EfficientNet), "hard_swish".
         gate: "sigmoid" (paper) or "hard_sigmoid" (MobileNetV3).
     """
-
-    SPATIAL_DIMS = 2  # SEModule1d and SEModule3d change only this
 
     def __init__(
         self,
@@ -53,11 +52,7 @@ class SEModule(ConfigMixin, nn.Module):
             gate=gate,
         )
         self.channels = channels
-        self.spatial_dims = self.SPATIAL_DIMS
-        self.spatial_axes = list(
-            range(2, 2 + self.spatial_dims)
-        )  # H, W (or L; D, H, W)
-        self.gate_shape = [-1, channels] + [1] * self.spatial_dims  # (N, C, 1, 1)
+        self.set_rank(channels)  # 1-D and 3-D subclasses: other axes
         self.fc1 = nn.Linear(channels, hidden, bias=bias)  # W1: (C/r, C)
         self.act = create_activation(activation)
         self.fc2 = nn.Linear(hidden, channels, bias=bias)  # W2: (C, C/r)
