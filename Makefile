@@ -91,8 +91,7 @@ benchmark: $(STAMP)  # prints the speed table; `make results` rewrites the commi
 	$(BIN)/python benchmarks/speed_against_seeds.py --output _build/speed_against_seeds.json
 
 # The scripts that write the files the chapters read; each records its provenance.
-RESULT_SCRIPTS := bifpn coordinate_attention cbam_improvements dual_pooling which_attention \
-                  why_worse knobs from_pretrained deploying speed_against_seeds
+RESULT_SCRIPTS := bifpn coordinate_attention cbam_improvements dual_pooling which_attention why_worse knobs from_pretrained deploying speed_against_seeds
 RESULTS_DIR := $(if $(QUICK),_build/results-quick,cnn_attention/results)
 results: $(STAMP)
 	@mkdir -p $(RESULTS_DIR)

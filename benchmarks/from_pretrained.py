@@ -109,9 +109,9 @@ def main() -> None:
     by_seed = dict(map_in_processes(one_seed, list(range(args.seeds)), args.jobs))
     seeds = range(args.seeds)
     report = {
-        "pretrained_plain_accuracy": [
-            by_seed[s]["pretrained_plain_accuracy"] for s in seeds
-        ],
+        "backbone": {  # the plain network on plain digits, before any fine-tuning
+            "accuracy": [by_seed[s]["pretrained_plain_accuracy"] for s in seeds]
+        },
         "arms": {
             arm: {key: [by_seed[s][arm][key] for s in seeds] for key in by_seed[0][arm]}
             for arm in ARMS
@@ -120,7 +120,7 @@ def main() -> None:
         "fine_tuning": {**FINE_TUNING, "clutter": CLUTTER},
     }
     record = run.record(
-        ["arms"],
+        ["backbone", "arms"],
         seeds=list(seeds),
         **PROTOCOL,
         fine_tuning={**FINE_TUNING, "clutter": CLUTTER},

@@ -26,7 +26,15 @@ RECORD_KEYS = {
     "wall_seconds",
 }
 # Top-level keys that describe the run rather than hold its numbers.
-NOT_PARTS = {"provenance", "protocol", "steps"}
+NOT_PARTS = {
+    "provenance",
+    "protocol",
+    "steps",
+    "open_bias",  # why_worse.json
+    "fine_tuning",  # from_pretrained.json
+    "input_shape",  # deploying.json
+    "runtimes",
+}
 
 
 def test_every_benchmark_script_has_a_results_file_and_a_make_results_entry():
