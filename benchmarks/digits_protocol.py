@@ -4,9 +4,11 @@ Chapter 4 (CBAM) introduced them and chapters 5, 6 and 8 reuse them, so that acc
 compare across chapters: the chapters spell the same values out for their readers.
 """
 
+import argparse
 import functools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from cnn_attention.data import cluttered_digits
 
@@ -50,3 +52,21 @@ def map_in_processes(function, tasks: list, jobs: int) -> list:
 def use_quick_protocol() -> None:
     """Shrink PROTOCOL in place, for every script and helper that reads it."""
     PROTOCOL.update(QUICK_PROTOCOL)
+
+
+def digits_arguments(doc: str, output: Path) -> argparse.ArgumentParser:
+    """The options every multi-seed digits benchmark takes: --seeds, --jobs, --output,
+    --quick (a script adds its own); `doc`'s first line describes the script."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=2, help="processes, 1 thread each")
+    parser.add_argument("--output", type=Path, default=output)
+    parser.add_argument("--quick", action="store_true", help="tiny run, any numbers")
+    return parser
+
+
+def apply_quick(args) -> None:
+    """--quick: the tiny protocol and QUICK_SEEDS, for the script and its workers."""
+    if args.quick:
+        use_quick_protocol()
+        args.seeds = QUICK_SEEDS

@@ -19,16 +19,15 @@ Writes cnn_attention/results/from_pretrained.json with its provenance.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from digits_protocol import (  # beside this script
     DIGITS_NETWORK,
     PROTOCOL,
-    QUICK_SEEDS,
+    apply_quick,
+    digits_arguments,
     digits_task,
     map_in_processes,
-    use_quick_protocol,
 )
 from provenance import Run, write_results
 
@@ -95,16 +94,11 @@ def one_seed(seed: int) -> tuple[int, dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--jobs", type=int, default=2, help="processes, 1 thread each")
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    parser.add_argument("--quick", action="store_true", help="tiny run, any numbers")
+    parser = digits_arguments(__doc__, RESULTS)
     args = parser.parse_args()
     run = Run(args)
+    apply_quick(args)
     if args.quick:
-        use_quick_protocol()
-        args.seeds = QUICK_SEEDS
         FINE_TUNING["epochs"] = 1
     by_seed = dict(map_in_processes(one_seed, list(range(args.seeds)), args.jobs))
     seeds = range(args.seeds)

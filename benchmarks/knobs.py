@@ -20,7 +20,6 @@ Writes cnn_attention/results/knobs.json with its provenance.
 
 from __future__ import annotations
 
-import argparse
 import functools
 from pathlib import Path
 
@@ -29,10 +28,10 @@ import torch
 from digits_protocol import (  # beside this script
     DIGITS_NETWORK,
     PROTOCOL,
-    QUICK_SEEDS,
+    apply_quick,
+    digits_arguments,
     digits_task,
     map_in_processes,
-    use_quick_protocol,
 )
 from provenance import Run, write_results
 
@@ -111,17 +110,13 @@ def latency_ratios(repeats: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--jobs", type=int, default=2, help="processes, 1 thread each")
+    parser = digits_arguments(__doc__, RESULTS)
     parser.add_argument("--repeats", type=int, default=100, help="latency rounds")
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    parser.add_argument("--quick", action="store_true", help="tiny run, any numbers")
     args = parser.parse_args()
     run = Run(args)
+    apply_quick(args)
     if args.quick:
-        use_quick_protocol()
-        args.seeds, args.repeats = QUICK_SEEDS, 5
+        args.repeats = 5
     tasks = [(name, seed) for name in CONFIGURATIONS for seed in range(args.seeds)]
     tasks.sort(key=lambda task: "CBAM" not in task[0])  # the slowest first
     runs = dict(map_in_processes(one_run, tasks, args.jobs))

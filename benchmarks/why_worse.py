@@ -37,7 +37,6 @@ Writes cnn_attention/results/why_worse.json with its provenance.
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -45,10 +44,10 @@ import torch
 from digits_protocol import (  # beside this script
     DIGITS_NETWORK,
     PROTOCOL,
-    QUICK_SEEDS,
+    apply_quick,
+    digits_arguments,
     digits_task,
     map_in_processes,
-    use_quick_protocol,
 )
 from provenance import Run, write_results
 from torch import nn
@@ -172,16 +171,11 @@ def cost(task: tuple) -> float:  # rough relative cost, to start long runs first
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--jobs", type=int, default=2, help="processes, 1 thread each")
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    parser.add_argument("--quick", action="store_true", help="tiny run, any numbers")
+    parser = digits_arguments(__doc__, RESULTS)
     args = parser.parse_args()
     run = Run(args)
+    apply_quick(args)
     if args.quick:
-        use_quick_protocol()
-        args.seeds = QUICK_SEEDS
         CONDITIONS["epochs 20"][0]["epochs"] = 2
     tasks = [
         (condition, arm, seed)
